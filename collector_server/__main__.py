@@ -1,0 +1,3 @@
+from collector_server.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""HTTP routes: one module per audience (intake for clients, admin for operators)."""

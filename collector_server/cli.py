@@ -1,0 +1,251 @@
+"""The ``bugrelay`` command.
+
+    bugrelay serve [--host H] [--port P] [--demo]   run the collector
+    bugrelay project create NAME                    make a project, print its DSN (only that)
+    bugrelay project list                           projects and their DSNs
+    bugrelay migrate                                bring the database schema up to date
+    bugrelay schema export [--check]                write docs/schema/report-v1.schema.json
+
+Every command reads BUGRELAY_DATA_DIR, BUGRELAY_DATABASE_URL, BUGRELAY_ADMIN_TOKEN,
+BUGRELAY_PUBLIC_URL and BUGRELAY_RATE_LIMIT (see docs/collector.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from sdk._version import __version__
+
+if TYPE_CHECKING:
+    from collector_server.settings import Settings
+    from collector_server.store import Project, Store
+
+SCHEMA_PATH = Path("docs/schema/report-v1.schema.json")
+DEMO_PROJECT = "demo"
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why (printed, exit status 1)."""
+
+
+def build_dsn(public_url: str, project: Project) -> str:
+    parts = urlsplit(public_url)
+    netloc = f"{project.public_key}@{parts.netloc}"
+    return urlunsplit((parts.scheme, netloc, f"{parts.path.rstrip('/')}/{project.id}", "", ""))
+
+
+def _server_modules_missing() -> str | None:
+    for module in ("starlette", "uvicorn", "sqlalchemy", "alembic"):
+        try:
+            __import__(module)
+        except ModuleNotFoundError:
+            return module
+    return None
+
+
+def _settings(*, need_admin_token: bool = False) -> Settings:
+    missing = _server_modules_missing()
+    if missing:
+        raise CommandError(
+            f"the collector needs {missing!r}, which comes with the server extra: "
+            "pip install 'bugrelay[server]'"
+        )
+    from collector_server.settings import Settings, SettingsError  # noqa: PLC0415
+
+    try:
+        return Settings.from_env(need_admin_token=need_admin_token)
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _open_store(settings: Settings) -> Store:
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from collector_server.store import Store  # noqa: PLC0415
+
+    try:
+        return Store.open(settings.database_url)
+    except SQLAlchemyError as exc:
+        raise CommandError(
+            f"cannot open the database {settings.database_label}: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    from collector_server.app import create_app  # noqa: PLC0415
+
+    settings = _settings(need_admin_token=True)
+    store = _open_store(settings)
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
+    listen_url = f"http://{shown_host}:{args.port}"
+    public_url = os.environ.get("BUGRELAY_PUBLIC_URL") or listen_url
+    if settings.admin_token_generated:
+        token_note = f"(new; kept in {settings.data_dir / 'admin-token'})"
+    elif os.environ.get("BUGRELAY_ADMIN_TOKEN"):
+        token_note = None
+    else:
+        token_note = f"(from {settings.data_dir / 'admin-token'})"
+    lines = [
+        f"BugRelay collector {__version__}",
+        f"  data directory  {settings.data_dir}",
+        f"  database        {settings.database_label}",
+        (
+            f"  admin token     {settings.admin_token}  {token_note}"
+            if token_note
+            else "  admin token     from BUGRELAY_ADMIN_TOKEN"
+        ),
+        f"  reports         POST {public_url}/api/v1/projects/<id>/reports",
+        f"  API description {public_url}/openapi.json",
+        f"  health          {public_url}/healthz",
+    ]
+    if args.demo:
+        project = store.project_by_name(DEMO_PROJECT) or store.create_project(DEMO_PROJECT)
+        lines += [
+            f"  demo project    id {project.id}",
+            f"  demo DSN        {build_dsn(public_url, project)}",
+            "",
+            "  Try it:  BUGRELAY_DSN='<the demo DSN>' python -c \"import sdk; sdk.init(); "
+            "print(sdk.report_bug('It works')); sdk.flush()\"",
+        ]
+    print("\n".join(lines), flush=True)
+    app = create_app(settings, store=store)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_project_create(args: argparse.Namespace) -> int:
+    from collector_server.store import ProjectExistsError  # noqa: PLC0415
+
+    settings = _settings()
+    store = _open_store(settings)
+    try:
+        project = store.create_project(args.name)
+    except ProjectExistsError as exc:
+        raise CommandError(f"{exc}; `bugrelay project list` shows its DSN") from None
+    finally:
+        store.close()
+    print(build_dsn(settings.public_url, project))
+    return 0
+
+
+def cmd_project_list(args: argparse.Namespace) -> int:
+    settings = _settings()
+    store = _open_store(settings)
+    try:
+        projects = store.list_projects()
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"id": p.id, "name": p.name, "dsn": build_dsn(settings.public_url, p)}
+                    for p in projects
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for p in projects:
+            print(f"{p.id}\t{p.name}\t{build_dsn(settings.public_url, p)}")
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    _open_store(settings).close()
+    print(f"database {settings.database_label} is up to date", file=sys.stderr)
+    return 0
+
+
+def schema_text() -> str:
+    from sdk.models import json_schema  # noqa: PLC0415
+
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def cmd_schema_export(args: argparse.Namespace) -> int:
+    path = Path(args.output)
+    text = schema_text()
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            raise CommandError(f"{path} is out of date: run `bugrelay schema export`")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bugrelay", description="BugRelay collector and tools.")
+    parser.add_argument("--version", action="version", version=f"bugrelay {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the collector")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--demo", action="store_true", help="make sure a project named 'demo' exists; print its DSN"
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    project = commands.add_parser("project", help="manage projects")
+    project_commands = project.add_subparsers(
+        dest="project_command", required=True, metavar="ACTION"
+    )
+    create = project_commands.add_parser("create", help="create a project and print its DSN")
+    create.add_argument("name")
+    create.set_defaults(func=cmd_project_create)
+    listing = project_commands.add_parser("list", help="list projects with their DSNs")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(func=cmd_project_list)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(func=cmd_migrate)
+
+    schema = commands.add_parser("schema", help="wire schema tools")
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
+    export = schema_commands.add_parser("export", help="write the wire schema as JSON Schema")
+    export.add_argument("--output", default=str(SCHEMA_PATH), help=f"file to write ({SCHEMA_PATH})")
+    export.add_argument(
+        "--check", action="store_true", help="do not write; fail if the file is out of date"
+    )
+    export.set_defaults(func=cmd_schema_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        code: int = args.func(args)
+    except CommandError as exc:
+        print(f"bugrelay: error: {exc}", file=sys.stderr)
+        return 1
+    return code

@@ -1,0 +1,86 @@
+"""The collector's error answers: always JSON, always naming the problem.
+
+    {"error": {"code": "invalid_report", "message": "...", "fields": [{"field": "user.foo", ...}]}}
+
+``code`` is stable and machine-readable; ``message`` is for people; ``fields`` (validation errors
+only) lists every field path that is wrong and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+logger = logging.getLogger("bugrelay.collector")
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        fields: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
+        self.headers = headers
+
+    def response(self) -> JSONResponse:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields is not None:
+            error["fields"] = self.fields
+        return JSONResponse({"error": error}, status_code=self.status, headers=self.headers)
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(report)"
+
+
+def describe_validation_error(exc: ValidationError) -> list[dict[str, Any]]:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = tuple(error["loc"])
+        if error["type"] == "extra_forbidden":
+            message = f"unknown field {loc[-1]!r}" if loc else "unknown field"
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+        problems.append({"field": field_path(loc), "message": message, "type": error["type"]})
+    return problems
+
+
+async def api_error_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def http_error_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return ApiError(
+        exc.status_code,
+        codes.get(exc.status_code, "http_error"),
+        str(exc.detail),
+        headers=dict(exc.headers) if exc.headers else None,
+    ).response()
+
+
+async def internal_error_handler(_request: Request, exc: Exception) -> Response:
+    """Our own bug: log it with its stack, answer JSON without one."""
+    logger.error("unhandled error in the collector", exc_info=exc)
+    return ApiError(
+        500, "internal_error", "the collector failed; the error is in its log"
+    ).response()

@@ -1,0 +1,102 @@
+"""Collector settings, read from the environment (``BUGRELAY_*``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105  (a file name, not a secret)
+
+
+class SettingsError(ValueError):
+    """A setting has a value the collector cannot use; the message names the variable."""
+
+
+def default_data_dir() -> Path:
+    import platformdirs  # noqa: PLC0415
+
+    return Path(platformdirs.user_data_dir("bugrelay", appauthor=False))
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs operators write (``postgresql://``) and pick our driver for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith(("postgresql+psycopg://", "sqlite://")):
+        return url
+    scheme = url.split(":", maxsplit=1)[0]
+    raise SettingsError(
+        f"BUGRELAY_DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {scheme!r}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    admin_token: str
+    admin_token_generated: bool
+    public_url: str
+    rate_limit: bool
+    max_body_bytes: int
+    config_path: Path
+
+    @classmethod
+    def from_env(
+        cls, env: dict[str, str] | None = None, *, need_admin_token: bool = True
+    ) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("BUGRELAY_DATA_DIR") or default_data_dir()).expanduser()
+        database_url = (
+            env.get("BUGRELAY_DATABASE_URL") or f"sqlite:///{data_dir / 'bugrelay.sqlite3'}"
+        )
+        admin_token = env.get("BUGRELAY_ADMIN_TOKEN") or ""
+        generated = False
+        if not admin_token and need_admin_token:
+            admin_token, generated = _stored_admin_token(data_dir)
+        rate_limit = env.get("BUGRELAY_RATE_LIMIT", "on").strip().lower()
+        if rate_limit not in ("on", "off"):
+            raise SettingsError(f"BUGRELAY_RATE_LIMIT must be 'on' or 'off', not {rate_limit!r}")
+        max_body = env.get("BUGRELAY_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
+        if not max_body.isdigit() or int(max_body) < 1024:
+            raise SettingsError(
+                f"BUGRELAY_MAX_BODY_BYTES must be an integer >= 1024, not {max_body!r}"
+            )
+        return cls(
+            data_dir=data_dir,
+            database_url=normalise_database_url(database_url),
+            admin_token=admin_token,
+            admin_token_generated=generated,
+            public_url=(env.get("BUGRELAY_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+            rate_limit=rate_limit == "on",
+            max_body_bytes=int(max_body),
+            config_path=Path(env.get("BUGRELAY_CONFIG") or data_dir / "bugrelay.toml"),
+        )
+
+    @property
+    def database_label(self) -> str:
+        """The database URL without a password, for printing."""
+        from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def _stored_admin_token(data_dir: Path) -> tuple[str, bool]:
+    """The token kept in the data directory (mode 0600), made on first use. True if new."""
+    path = data_dir / ADMIN_TOKEN_FILE
+    if path.exists():
+        return path.read_text().strip(), False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it a moment ago
+        return path.read_text().strip(), False
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return token, True

@@ -1,0 +1,37 @@
+"""The one factory for retry policies, so that tests can switch all waiting off."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import tenacity
+
+_no_wait = False
+
+
+def set_testing(*, no_wait: bool) -> None:
+    """With ``no_wait=True`` every retry policy made here retries at once (for tests)."""
+    global _no_wait  # noqa: PLW0603
+    _no_wait = no_wait
+
+
+def retrying(
+    *,
+    retry_on: type[BaseException] | tuple[type[BaseException], ...],
+    attempts: int,
+    wait: Callable[[tenacity.RetryCallState], float],
+) -> tenacity.Retrying:
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(attempts),
+        retry=tenacity.retry_if_exception_type(retry_on),
+        wait=wait,
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def sleep(seconds: float) -> None:
+    """Sleep, unless tests switched waiting off."""
+    if not _no_wait and seconds > 0:
+        time.sleep(seconds)
