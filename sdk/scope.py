@@ -44,6 +44,11 @@ class Scope:
     ) -> None:
         self.actions.append((time.time(), category, message, level, data))
 
+    def clear(self) -> None:
+        self.actions.clear()
+        self.user = None
+        self.tags = {}
+
     def resize(self, max_actions: int) -> None:
         if self.actions.maxlen != max_actions:
             self.actions = deque(self.actions, maxlen=max_actions)

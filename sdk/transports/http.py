@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import tenacity
 
 from sdk._guard import logger
-from sdk._payload import finalize
 from sdk._version import __version__
 from sdk.dsn import Dsn
 from sdk.transports._retry import retrying, sleep
@@ -105,6 +104,8 @@ class HttpTransport(Transport):
             return self._session
 
     def _deliver(self, payload: bytes, report_id: str) -> None:
+        from sdk._payload import finalize  # noqa: PLC0415  (pydantic loads on the worker)
+
         body = finalize(payload)
         if body is None:
             self.record_lost("invalid")

@@ -1,0 +1,86 @@
+"""The whole path with real parts: SDK -> HTTP -> a `bugrelay serve` process -> database -> admin API.
+
+Runs once against SQLite and once against PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import requests
+
+import sdk
+from tests.support import Collector
+
+
+def test_report_bug_round_trips_to_the_admin_read_back(collector: Collector) -> None:
+    sdk.init(collector.dsn, release="2.4.1", environment="production")
+    sdk.set_user(id="u-1", email="ann@example.com", segment="vip")
+    sdk.add_action("opened Settings", category="navigation")
+    sdk.add_action("clicked Save", category="ui.click", data={"selector": "#save"})
+    report_id = sdk.report_bug("Save does nothing", description="Clicked Save, nothing happened")
+    assert sdk.flush(timeout=30)
+
+    response = collector.get_report(report_id)
+    assert response.status_code == 200, response.text
+    stored = response.json()
+    assert stored["id"] == report_id
+    assert stored["title"] == "Save does nothing"
+    assert stored["description"] == "Clicked Save, nothing happened"
+    assert stored["app"] == {"release": "2.4.1", "environment": "production"}
+    assert stored["user"] == {"id": "u-1", "email": "ann@example.com", "segment": "vip"}
+    assert [a["message"] for a in stored["actions"]] == ["opened Settings", "clicked Save"]
+    assert stored["runtime"]["name"] == "CPython"
+    assert isinstance(stored["group_id"], int)
+    assert stored["severity"] == "medium"
+    assert stored["severity_reasons"] == ["default level for a bug report"]
+
+
+def test_the_same_problem_lands_in_one_group_and_a_crash_in_another(collector: Collector) -> None:
+    sdk.init(collector.dsn)
+    title = f"Export to CSV hangs {uuid.uuid4().hex[:6]}"
+    first = sdk.report_bug(title)
+    second = sdk.report_bug(title.upper() + "  ")
+    try:
+        {}["missing"]  # noqa: B018
+    except KeyError:
+        crash = sdk.report_bug(title)
+    assert sdk.flush(timeout=30)
+    groups = [collector.get_report(rid).json()["group_id"] for rid in (first, second, crash)]
+    assert groups[0] == groups[1]
+    assert groups[2] != groups[0]
+
+
+def test_reports_still_queued_at_exit_are_delivered(collector: Collector) -> None:
+    script = textwrap.dedent(
+        """
+        import sdk
+        sdk.init()
+        print(sdk.report_bug("Sent at interpreter exit"))
+        """
+    )
+    env = {**collector.env, "BUGRELAY_DSN": collector.dsn}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    report_id = result.stdout.strip()
+    response = collector.get_report(report_id)
+    assert response.status_code == 200
+    assert response.json()["title"] == "Sent at interpreter exit"
+
+
+def test_health_metrics_and_openapi(collector: Collector) -> None:
+    assert requests.get(collector.url + "/healthz", timeout=10).json() == {
+        "status": "ok",
+        "database": "ok",
+    }
+    metrics = requests.get(collector.url + "/metrics", timeout=10)
+    assert metrics.status_code == 200
+    assert "bugrelay_reports_accepted_total" in metrics.text
+    spec = requests.get(collector.url + "/openapi.json", timeout=10).json()
+    assert "/api/v1/projects/{project_id}/reports" in spec["paths"]
+    assert "Report" in spec["components"]["schemas"]

@@ -1,0 +1,208 @@
+"""Test helpers that run real things: collector processes, PostgreSQL databases, HTTP sinks."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+PG_ADMIN_URL = os.environ.get(
+    "BUGRELAY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+ADMIN_TOKEN = "test-admin-token-" + secrets.token_hex(8)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Collector:
+    url: str
+    dsn: str
+    project_id: int
+    public_key: str
+    admin_token: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
+    extra_projects: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reports_url(self) -> str:
+        return f"{self.url}/api/v1/projects/{self.project_id}/reports"
+
+    def admin_get(self, path: str) -> requests.Response:
+        return requests.get(
+            self.url + path, headers={"Authorization": f"Bearer {self.admin_token}"}, timeout=10
+        )
+
+    def get_report(self, report_id: str, project_id: int | None = None) -> requests.Response:
+        pid = self.project_id if project_id is None else project_id
+        return self.admin_get(f"/api/v1/projects/{pid}/reports/{report_id}")
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(self.env, *args)
+
+    def create_project(self, name: str) -> str:
+        result = self.cli("project", "create", name)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "collector_server", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def collector_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUGRELAY_")}
+    env.update(
+        BUGRELAY_DATA_DIR=str(data_dir),
+        BUGRELAY_DATABASE_URL=database_url,
+        BUGRELAY_ADMIN_TOKEN=ADMIN_TOKEN,
+        BUGRELAY_RATE_LIMIT="off",
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def start_collector(data_dir: Path, database_url: str, **extra_env: str) -> Iterator[Collector]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = collector_env(data_dir, database_url, BUGRELAY_PUBLIC_URL=url, **extra_env)
+    log = data_dir / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "collector_server", "serve", "--port", str(port), "--demo"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(url, process, log)
+        match = re.search(r"demo DSN\s+(\S+)", log.read_text())
+        assert match, log.read_text()
+        dsn = match.group(1)
+        key, project_id = re.fullmatch(r"http://(\w+)@[^/]+/(\d+)", dsn).groups()  # type: ignore[union-attr]
+        yield Collector(url, dsn, int(project_id), key, ADMIN_TOKEN, env, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the collector exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the collector did not become healthy in 60 s:\n{log.read_text()}")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new database on the local PostgreSQL server, dropped afterwards."""
+    import psycopg
+
+    admin_url = PG_ADMIN_URL
+    try:
+        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {admin_url}: {exc}")
+    name = f"bugrelay_test_{secrets.token_hex(6)}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin_url.rsplit("/", 1)[0] + "/" + name
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class SinkRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes  # decompressed
+
+
+class HttpSink:
+    """A real HTTP server on a loopback port that answers from a script and records requests.
+
+    ``answers`` is consumed one per request: ``(status, headers)``; when it runs out, 202.
+    """
+
+    def __init__(self) -> None:
+        import gzip
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[SinkRequest] = []
+        self.answers: list[tuple[int, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                with sink._lock:
+                    sink.requests.append(SinkRequest(self.path, dict(self.headers), body))
+                    status, headers = sink.answers.pop(0) if sink.answers else (202, {})
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                payload = b'{"id": "x", "group_id": 1}' if status < 300 else b'{"error": {}}'
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def dsn(self, project_id: int = 1, key: str = "sinkkey") -> str:
+        return f"http://{key}@127.0.0.1:{self.port}/{project_id}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
