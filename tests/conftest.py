@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+import sdk
 from sdk import _guard
+from sdk.scope import global_scope
 from sdk.transports import _retry
 from tests.support import Collector, postgres_database, start_collector
 
@@ -14,13 +16,11 @@ from tests.support import Collector, postgres_database, start_collector
 @pytest.fixture(autouse=True)
 def _sdk_test_mode() -> Iterator[None]:
     """Re-raise what the SDK's guard swallows, and never really wait between retries."""
-    import sdk.scope
-
     _guard.set_testing(reraise=True)
     _retry.set_testing(no_wait=True)
     yield
     sdk.close(timeout=5)
-    sdk.scope.global_scope().clear()
+    global_scope().clear()
     _guard.set_testing(reraise=False)
     _retry.set_testing(no_wait=False)
 
@@ -35,9 +35,7 @@ def database_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(
-    database_kind: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def database_url(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, empty database of each kind, shared by the session's collectors."""
     if database_kind == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'bugrelay.sqlite3'}"
@@ -47,9 +45,7 @@ def database_url(
 
 
 @pytest.fixture(scope="session")
-def collector(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Collector]:
+def collector(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
     """A real `bugrelay serve` process on a loopback port, with a demo project."""
     with start_collector(tmp_path_factory.mktemp("collector"), database_url) as running:
         yield running

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
@@ -133,8 +137,6 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A new database on the local PostgreSQL server, dropped afterwards."""
-    import psycopg
-
     admin_url = PG_ADMIN_URL
     try:
         admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
@@ -163,10 +165,6 @@ class HttpSink:
     """
 
     def __init__(self) -> None:
-        import gzip
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
         self.requests: list[SinkRequest] = []
         self.answers: list[tuple[int, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -190,7 +188,7 @@ class HttpSink:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

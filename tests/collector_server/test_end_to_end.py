@@ -1,4 +1,4 @@
-"""The whole path with real parts: SDK -> HTTP -> a `bugrelay serve` process -> database -> admin API.
+"""The whole path, real parts only: SDK -> HTTP -> `bugrelay serve` -> database -> admin API.
 
 Runs once against SQLite and once against PostgreSQL.
 """
@@ -45,7 +45,7 @@ def test_the_same_problem_lands_in_one_group_and_a_crash_in_another(collector: C
     first = sdk.report_bug(title)
     second = sdk.report_bug(title.upper() + "  ")
     try:
-        {}["missing"]  # noqa: B018
+        {}["missing"]
     except KeyError:
         crash = sdk.report_bug(title)
     assert sdk.flush(timeout=30)
@@ -64,7 +64,12 @@ def test_reports_still_queued_at_exit_are_delivered(collector: Collector) -> Non
     )
     env = {**collector.env, "BUGRELAY_DSN": collector.dsn}
     result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     report_id = result.stdout.strip()
@@ -84,3 +89,11 @@ def test_health_metrics_and_openapi(collector: Collector) -> None:
     spec = requests.get(collector.url + "/openapi.json", timeout=10).json()
     assert "/api/v1/projects/{project_id}/reports" in spec["paths"]
     assert "Report" in spec["components"]["schemas"]
+
+
+def test_serve_prints_where_its_data_is_and_how_to_reach_it(collector: Collector) -> None:
+    log = collector.log.read_text()
+    assert f"data directory  {collector.env['BUGRELAY_DATA_DIR']}" in log
+    assert f"demo DSN        {collector.dsn}" in log
+    assert "admin token     from BUGRELAY_ADMIN_TOKEN" in log
+    assert collector.admin_token not in log  # a token the operator set is never echoed

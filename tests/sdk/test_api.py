@@ -138,7 +138,9 @@ def test_the_action_trail_is_a_bounded_ring() -> None:
     for i in range(1000):
         sdk.add_action(f"step {i}")
     sdk.report_bug("ring")
-    assert [a.message for a in transport.reports[0].actions] == [f"step {i}" for i in range(995, 1000)]
+    assert [a.message for a in transport.reports[0].actions] == [
+        f"step {i}" for i in range(995, 1000)
+    ]
 
 
 def test_isolation_scopes_keep_their_trails_apart(captured: CapturingTransport) -> None:
@@ -198,7 +200,9 @@ def test_capture_reports_restores_the_previous_client(captured: CapturingTranspo
 def test_importing_and_initialising_the_sdk_loads_neither_pydantic_nor_requests() -> None:
     code = (
         "import sys, sdk\n"
-        "heavy = lambda: sorted(m for m in ('pydantic', 'requests', 'tenacity') if m in sys.modules)\n"
+        "heavy = lambda: sorted(\n"
+        "    m for m in ('pydantic', 'requests', 'tenacity') if m in sys.modules\n"
+        ")\n"
         "print(heavy())\n"
         f"sdk.init({DSN!r})\n"
         "print(heavy())\n"

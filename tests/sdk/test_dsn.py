@@ -24,7 +24,10 @@ def test_a_collector_under_a_path_prefix() -> None:
 
 
 def test_ipv6_host() -> None:
-    assert Dsn.parse("http://k@[::1]:8000/1").reports_url == "http://[::1]:8000/api/v1/projects/1/reports"
+    assert (
+        Dsn.parse("http://k@[::1]:8000/1").reports_url
+        == "http://[::1]:8000/api/v1/projects/1/reports"
+    )
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,13 @@ def full() -> dict[str, Any]:
             "module": "builtins",
             "handled": False,
             "frames": [
-                {"module": "shop.cart", "function": "total", "file": "cart.py", "line": 12, "in_app": True}
+                {
+                    "module": "shop.cart",
+                    "function": "total",
+                    "file": "cart.py",
+                    "line": 12,
+                    "in_app": True,
+                }
             ],
         },
         network=[{"method": "POST", "url": "/api/save", "status": 500, "duration_ms": 31.5}],
@@ -158,9 +164,13 @@ def test_every_string_and_list_in_the_schema_has_a_maximum() -> None:
 
     def walk(node: Any, where: str) -> None:
         if isinstance(node, dict):
-            if node.get("type") == "string" and "maxLength" not in node and "enum" not in node:
-                if node.get("format") not in ("date-time", "uuid"):
-                    unbounded.append(where)
+            if (
+                node.get("type") == "string"
+                and "maxLength" not in node
+                and "enum" not in node
+                and node.get("format") not in ("date-time", "uuid")
+            ):
+                unbounded.append(where)
             if node.get("type") == "array" and "maxItems" not in node:
                 unbounded.append(where)
             for key, child in node.items():

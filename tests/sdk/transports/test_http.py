@@ -54,9 +54,7 @@ def test_large_bodies_are_gzipped(sink: HttpSink) -> None:
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503])
-def test_retryable_answers_are_retried_with_the_same_report_id(
-    sink: HttpSink, status: int
-) -> None:
+def test_retryable_answers_are_retried_with_the_same_report_id(sink: HttpSink, status: int) -> None:
     sink.answers = [(status, {}), (status, {})]
     transport = transport_for(sink)
     sdk.report_bug("flaky")
@@ -122,4 +120,3 @@ def test_parse_retry_after_takes_seconds_and_http_dates() -> None:
     assert parse_retry_after(date, now=now) == pytest.approx(60, abs=1)
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
-
