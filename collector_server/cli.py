@@ -4,7 +4,7 @@
     bugrelay project create NAME                    make a project, print its DSN (only that)
     bugrelay project list                           projects and their DSNs
     bugrelay migrate                                bring the database schema up to date
-    bugrelay schema export [--check]                write docs/schema/report-v1.schema.json
+    bugrelay schema export [--check]                write the wire schema's JSON Schema and docs
 
 Every command reads BUGRELAY_DATA_DIR, BUGRELAY_DATABASE_URL, BUGRELAY_ADMIN_TOKEN,
 BUGRELAY_PUBLIC_URL and BUGRELAY_RATE_LIMIT (see docs/collector.md).
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collector_server.store import Project, Store
 
 SCHEMA_PATH = Path("docs/schema/report-v1.schema.json")
+SCHEMA_DOC_NAME = "wire-schema.md"  # written to the parent of the schema's folder
 DEMO_PROJECT = "demo"
 
 
@@ -182,17 +183,31 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def schema_doc_text() -> str:
+    from collector_server.schema_doc import render  # noqa: PLC0415
+    from sdk.models import MAX_EXTRA_BYTES, MAX_JSON_DEPTH, json_schema  # noqa: PLC0415
+
+    return render(json_schema(), max_extra=MAX_EXTRA_BYTES, depth=MAX_JSON_DEPTH)
+
+
 def cmd_schema_export(args: argparse.Namespace) -> int:
-    path = Path(args.output)
-    text = schema_text()
+    schema_path = Path(args.output)
+    outputs = {schema_path: schema_text()}
+    if not args.no_doc:
+        outputs[schema_path.parent.parent / SCHEMA_DOC_NAME] = schema_doc_text()
     if args.check:
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != text:
-            raise CommandError(f"{path} is out of date: run `bugrelay schema export`")
+        stale = [
+            str(path)
+            for path, text in outputs.items()
+            if not path.exists() or path.read_text(encoding="utf-8") != text
+        ]
+        if stale:
+            raise CommandError(f"{', '.join(stale)} out of date: run `bugrelay schema export`")
         return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}", file=sys.stderr)
+    for path, text in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -231,7 +246,10 @@ def make_parser() -> argparse.ArgumentParser:
     export = schema_commands.add_parser("export", help="write the wire schema as JSON Schema")
     export.add_argument("--output", default=str(SCHEMA_PATH), help=f"file to write ({SCHEMA_PATH})")
     export.add_argument(
-        "--check", action="store_true", help="do not write; fail if the file is out of date"
+        "--check", action="store_true", help="do not write; fail if a file is out of date"
+    )
+    export.add_argument(
+        "--no-doc", action="store_true", help=f"skip the Markdown reference ({SCHEMA_DOC_NAME})"
     )
     export.set_defaults(func=cmd_schema_export)
     return parser

@@ -82,7 +82,7 @@ def test_an_unreachable_database_is_a_clear_error(env: dict[str, str]) -> None:
 
 
 def test_schema_export_check_fails_on_a_stale_file(tmp_path: Path) -> None:
-    target = tmp_path / "schema.json"
+    target = tmp_path / "schema" / "report.json"
     command = [
         sys.executable,
         "-m",
@@ -95,3 +95,8 @@ def test_schema_export_check_fails_on_a_stale_file(tmp_path: Path) -> None:
     assert subprocess.run([*command, "--check"], capture_output=True, check=False).returncode == 1
     assert subprocess.run(command, capture_output=True, check=False).returncode == 0
     assert subprocess.run([*command, "--check"], capture_output=True, check=False).returncode == 0
+    assert (tmp_path / "wire-schema.md").read_text().startswith("# Wire schema v1")
+    (tmp_path / "wire-schema.md").write_text("edited by hand")
+    stale = subprocess.run([*command, "--check"], capture_output=True, text=True, check=False)
+    assert stale.returncode == 1
+    assert "wire-schema.md out of date" in stale.stderr

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from collector_server.cli import SCHEMA_PATH, schema_text
+from collector_server.cli import SCHEMA_DOC_NAME, SCHEMA_PATH, schema_doc_text, schema_text
 from sdk import models
 from sdk.models import Report
 
@@ -106,6 +106,8 @@ def test_the_exported_json_schema_accepts_what_the_models_accept() -> None:
 def test_the_committed_schema_file_matches_the_models() -> None:
     committed = (ROOT / SCHEMA_PATH).read_text(encoding="utf-8")
     assert committed == schema_text(), "run `bugrelay schema export` and commit the result"
+    reference = (ROOT / SCHEMA_PATH.parent.parent / SCHEMA_DOC_NAME).read_text(encoding="utf-8")
+    assert reference == schema_doc_text(), "run `bugrelay schema export` and commit the result"
 
 
 @pytest.mark.parametrize(
