@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from collector_server.api import admin, health, intake, openapi
+from collector_server.api import admin, health, intake, openapi, reporter
 from collector_server.errors import (
     ApiError,
     api_error_handler,
@@ -37,13 +37,15 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         finally:
             state.store.close()
 
+    project = "/api/v1/projects/{project_id:int}"
     routes = [
-        Route("/api/v1/projects/{project_id:int}/reports", intake.create_report, methods=["POST"]),
-        Route(
-            "/api/v1/projects/{project_id:int}/reports/{report_id}",
-            admin.get_report,
-            methods=["GET"],
-        ),
+        Route(f"{project}/reports", intake.create_report, methods=["POST"]),
+        Route(f"{project}/reports", admin.list_reports, methods=["GET"]),
+        Route(f"{project}/reports/{{report_id}}", admin.get_report, methods=["GET"]),
+        Route(f"{project}/reports/{{report_id}}/status", reporter.get_status, methods=["GET"]),
+        Route(f"{project}/reports/{{report_id}}/rating", reporter.post_rating, methods=["POST"]),
+        Route(f"{project}/groups", admin.list_groups, methods=["GET"]),
+        Route(f"{project}/groups/{{group_id:int}}", admin.get_group, methods=["GET"]),
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
         Route("/openapi.json", openapi.openapi, methods=["GET"]),

@@ -298,6 +298,26 @@ class Report(WireModel):
         return self
 
 
+MAX_RATING_COMMENT = 2_000
+
+ReportStatusValue = Literal["received", "in_progress", "fixed", "wont_fix"]
+
+
+class ReportStatus(WireModel):
+    """What a reporter may know about their own report (``GET .../reports/{id}/status``)."""
+
+    id: uuid.UUID
+    status: ReportStatusValue
+    fixed_in: Short | None = Field(None, description="The release that fixed it, once fixed.")
+
+
+class Rating(WireModel):
+    """The reporter's rating of how their report was handled (``POST .../reports/{id}/rating``)."""
+
+    score: int = Field(ge=1, le=5, description="1 (bad) to 5 (great).")
+    comment: Annotated[str, StringConstraints(max_length=MAX_RATING_COMMENT)] | None = None
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`Report`, as published in ``docs/schema/``."""
     schema = Report.model_json_schema(mode="validation")

@@ -1,31 +1,67 @@
-"""Operator endpoints, behind the admin token."""
+"""Operator endpoints, behind the admin token: reads of reports and groups."""
 
 from __future__ import annotations
-
-import uuid
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from collector_server.api import _params
 from collector_server.api._auth import require_admin
 from collector_server.errors import ApiError
 from collector_server.state import AppState
+from collector_server.store import InvalidCursorError, Page
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.bugrelay
+    require_admin(request, state.settings.admin_token)
+    return state
+
+
+def _page(page: Page) -> Response:
+    return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})
 
 
 async def get_report(request: Request) -> Response:
-    state: AppState = request.app.state.bugrelay
-    require_admin(request, state.settings.admin_token)
+    state = _state(request)
     project_id: int = request.path_params["project_id"]
-    report_id = _report_id(request.path_params["report_id"])
+    report_id = _params.report_id(request)
     body = await run_in_threadpool(state.store.get_report, project_id, report_id)
     if body is None:
         raise ApiError(404, "report_not_found", f"no report {report_id} in project {project_id}")
     return JSONResponse(body)
 
 
-def _report_id(value: str) -> str:
+async def list_reports(request: Request) -> Response:
+    state = _state(request)
+    project_id: int = request.path_params["project_id"]
+    limit = _params.page_limit(request)
+    cursor = request.query_params.get("cursor")
     try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise ApiError(400, "invalid_report_id", f"{value!r} is not a report id (a UUID)") from None
+        page = await run_in_threadpool(state.store.list_reports, project_id, limit, cursor)
+    except InvalidCursorError as exc:
+        raise ApiError(400, "invalid_cursor", str(exc)) from None
+    return _page(page)
+
+
+async def list_groups(request: Request) -> Response:
+    state = _state(request)
+    project_id: int = request.path_params["project_id"]
+    limit = _params.page_limit(request)
+    cursor = request.query_params.get("cursor")
+    try:
+        page = await run_in_threadpool(state.store.list_groups, project_id, limit, cursor)
+    except InvalidCursorError as exc:
+        raise ApiError(400, "invalid_cursor", str(exc)) from None
+    return _page(page)
+
+
+async def get_group(request: Request) -> Response:
+    state = _state(request)
+    project_id: int = request.path_params["project_id"]
+    group_id: int = request.path_params["group_id"]
+    group = await run_in_threadpool(state.store.get_group, project_id, group_id)
+    if group is None:
+        raise ApiError(404, "group_not_found", f"no group {group_id} in project {project_id}")
+    return JSONResponse(group)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sdk._version import __version__
-from sdk.models import Report
+from sdk.models import Rating, Report, ReportStatus
 
 _REF = "#/components/schemas/{model}"
 
@@ -19,6 +19,25 @@ def _error(description: str) -> dict[str, Any]:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+
+
+def _json(description: str, model: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}},
+    }
+
+
+def _page(model: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": _REF.format(model=model)}},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    }
+    return {"description": "One page.", "content": {"application/json": {"schema": schema}}}
 
 
 _PROJECT_ID = {
@@ -40,6 +59,27 @@ _KEY_QUERY = {
     "description": "The project's public key, when a header cannot be sent.",
     "schema": {"type": "string"},
 }
+_GROUP_ID = {
+    "name": "group_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+_PAGE_PARAMS = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The next_cursor of the previous page.",
+        "schema": {"type": "string"},
+    },
+]
 _ACCEPTED = {
     "type": "object",
     "required": ["id", "group_id"],
@@ -49,9 +89,11 @@ _ACCEPTED = {
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    report_schema = Report.model_json_schema(ref_template=_REF, mode="validation")
-    components = report_schema.pop("$defs", {})
-    components["Report"] = report_schema
+    components: dict[str, Any] = {}
+    for model in (Report, ReportStatus, Rating):
+        schema = model.model_json_schema(ref_template=_REF, mode="validation")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
     components["Error"] = {
         "type": "object",
         "required": ["error"],
@@ -91,6 +133,45 @@ def openapi_document() -> dict[str, Any]:
                 },
             },
         ]
+    }
+    components["Group"] = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "project_id": {"type": "integer"},
+            "title": {"type": "string"},
+            "status": {"enum": ["open", "in_progress", "fixed", "wont_fix"]},
+            "severity": {"enum": ["low", "medium", "high", "critical"]},
+            "severity_reasons": {"type": "array", "items": {"type": "string"}},
+            "report_count": {"type": "integer"},
+            "first_seen": {"type": "string", "format": "date-time"},
+            "last_seen": {"type": "string", "format": "date-time"},
+            "fixed_in": {"type": ["string", "null"]},
+            "fingerprint": {"type": "string"},
+            "tickets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "forwarder": {"type": "string"},
+                        "url": {"type": "string"},
+                        "key": {"type": "string"},
+                    },
+                },
+            },
+        },
+    }
+    components["ReportSummary"] = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "group_id": {"type": "integer"},
+            "kind": {"type": "string"},
+            "title": {"type": "string"},
+            "severity": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "received_at": {"type": "string", "format": "date-time"},
+        },
     }
     return {
         "openapi": "3.1.0",
@@ -136,6 +217,77 @@ def openapi_document() -> dict[str, Any]:
                         "422": _error(
                             "The report does not match wire schema v1; fields lists why."
                         ),
+                    },
+                },
+                "get": {
+                    "operationId": "listReports",
+                    "summary": "Reports, newest first.",
+                    "security": [{"adminToken": []}],
+                    "parameters": [_PROJECT_ID, *_PAGE_PARAMS],
+                    "responses": {
+                        "200": _page("ReportSummary"),
+                        "400": _error("Bad limit or cursor."),
+                        "401": _error("Missing or invalid admin token."),
+                    },
+                },
+            },
+            "/api/v1/projects/{project_id}/reports/{report_id}/status": {
+                "get": {
+                    "operationId": "getReportStatus",
+                    "summary": "What the reporter may know about their report.",
+                    "security": [{"ingestKey": []}],
+                    "parameters": [_PROJECT_ID, _REPORT_ID, _KEY_QUERY],
+                    "responses": {
+                        "200": _json("The status.", "ReportStatus"),
+                        "401": _error("Missing or invalid project key."),
+                        "404": _error("No such report in this project."),
+                    },
+                }
+            },
+            "/api/v1/projects/{project_id}/reports/{report_id}/rating": {
+                "post": {
+                    "operationId": "rateReport",
+                    "summary": "The reporter rates how their report was handled (once).",
+                    "security": [{"ingestKey": []}],
+                    "parameters": [_PROJECT_ID, _REPORT_ID, _KEY_QUERY],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": _REF.format(model="Rating")}}
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "Stored."},
+                        "401": _error("Missing or invalid project key."),
+                        "404": _error("No such report in this project."),
+                        "409": _error("The report was rated already."),
+                        "422": _error("The rating is not valid; fields lists why."),
+                    },
+                }
+            },
+            "/api/v1/projects/{project_id}/groups": {
+                "get": {
+                    "operationId": "listGroups",
+                    "summary": "Groups, newest first.",
+                    "security": [{"adminToken": []}],
+                    "parameters": [_PROJECT_ID, *_PAGE_PARAMS],
+                    "responses": {
+                        "200": _page("Group"),
+                        "400": _error("Bad limit or cursor."),
+                        "401": _error("Missing or invalid admin token."),
+                    },
+                }
+            },
+            "/api/v1/projects/{project_id}/groups/{group_id}": {
+                "get": {
+                    "operationId": "getGroup",
+                    "summary": "A group with its severity, reasons, report count and tickets.",
+                    "security": [{"adminToken": []}],
+                    "parameters": [_PROJECT_ID, _GROUP_ID],
+                    "responses": {
+                        "200": _json("The group.", "Group"),
+                        "401": _error("Missing or invalid admin token."),
+                        "404": _error("No such group in this project."),
                     },
                 }
             },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import secrets
 from collections.abc import Iterator
@@ -10,15 +12,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from collector_server.pipeline import Assessment
 from collector_server.pipeline.severity import rank
 from collector_server.store.db import BEGIN_OPTION, make_engine, migrate
-from collector_server.store.tables import groups, projects, reports
-from sdk.models import Report
+from collector_server.store.tables import groups, projects, ratings, reports
+from sdk.models import Rating, Report
+
+# A group's status, and what its reporters are told (GET .../reports/{id}/status).
+GROUP_STATUSES = ("open", "in_progress", "fixed", "wont_fix")
+REPORTER_STATUS = {
+    "open": "received",
+    "in_progress": "in_progress",
+    "fixed": "fixed",
+    "wont_fix": "wont_fix",
+}
 
 
 class ProjectExistsError(ValueError):
@@ -27,6 +38,44 @@ class ProjectExistsError(ValueError):
 
 class ReportIdConflictError(ValueError):
     """The report id is already stored under another project."""
+
+
+class ReportNotFoundError(LookupError):
+    """No such report in this project."""
+
+
+class AlreadyRatedError(ValueError):
+    """The report has a rating already; a report is rated once."""
+
+
+class InvalidCursorError(ValueError):
+    """A pagination cursor that this store did not make."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _encode_cursor(*parts: str | int) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidCursorError("the cursor is not one this collector made") from None
+    if (
+        not isinstance(parts, list)
+        or len(parts) != len(types)
+        or not all(
+            isinstance(p, t) and not isinstance(p, bool) for p, t in zip(parts, types, strict=True)
+        )
+    ):
+        raise InvalidCursorError("the cursor is not one this collector made")
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,3 +264,134 @@ class Store:
                     .where(reports.c.project_id == project_id)
                 ).scalar_one()
             )
+
+    def report_status(self, project_id: int, report_id: str) -> dict[str, Any] | None:
+        """What the reporter may know: the status of the report's group, nothing else."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(groups.c.status, groups.c.fixed_in)
+                .select_from(reports.join(groups, reports.c.group_id == groups.c.id))
+                .where(reports.c.id == report_id, reports.c.project_id == project_id)
+            ).first()
+        if row is None:
+            return None
+        status = REPORTER_STATUS.get(row.status, "received")
+        return {
+            "id": report_id,
+            "status": status,
+            "fixed_in": row.fixed_in if status == "fixed" else None,
+        }
+
+    def add_rating(self, project_id: int, report_id: str, rating: Rating) -> None:
+        """Store the reporter's rating; a second rating of one report is refused."""
+        try:
+            with self._write() as conn:
+                found = conn.execute(
+                    select(reports.c.id).where(
+                        reports.c.id == report_id, reports.c.project_id == project_id
+                    )
+                ).first()
+                if found is None:
+                    raise ReportNotFoundError(f"no report {report_id} in project {project_id}")
+                conn.execute(
+                    ratings.insert().values(
+                        report_id=report_id,
+                        project_id=project_id,
+                        score=rating.score,
+                        comment=rating.comment,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:
+            raise AlreadyRatedError(f"report {report_id} was rated already") from None
+
+    # -- lists and groups (admin) -----------------------------------------------------------
+
+    def list_reports(self, project_id: int, limit: int, cursor: str | None = None) -> Page:
+        """Reports of a project, newest first; ``cursor`` continues after the previous page."""
+        query = (
+            select(
+                reports.c.id,
+                reports.c.group_id,
+                reports.c.kind,
+                reports.c.title,
+                reports.c.severity,
+                reports.c.created_at,
+                reports.c.received_at,
+            )
+            .where(reports.c.project_id == project_id)
+            .order_by(reports.c.received_at.desc(), reports.c.id.desc())
+            .limit(limit + 1)
+        )
+        if cursor is not None:
+            received, last_id = _decode_cursor(cursor, (str, str))
+            try:
+                received_at = datetime.fromisoformat(received)
+            except ValueError:
+                raise InvalidCursorError("the cursor is not one this collector made") from None
+            query = query.where(
+                or_(
+                    reports.c.received_at < received_at,
+                    and_(reports.c.received_at == received_at, reports.c.id < last_id),
+                )
+            )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        items = [
+            {
+                "id": row.id,
+                "group_id": int(row.group_id),
+                "kind": row.kind,
+                "title": row.title,
+                "severity": row.severity,
+                "created_at": _utc(row.created_at).isoformat(),
+                "received_at": _utc(row.received_at).isoformat(),
+            }
+            for row in rows[:limit]
+        ]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = _encode_cursor(_utc(last.received_at).isoformat(), last.id)
+        return Page(items, next_cursor)
+
+    def list_groups(self, project_id: int, limit: int, cursor: str | None = None) -> Page:
+        """Groups of a project, newest first (by when they were opened)."""
+        query = (
+            select(groups)
+            .where(groups.c.project_id == project_id)
+            .order_by(groups.c.id.desc())
+            .limit(limit + 1)
+        )
+        if cursor is not None:
+            (last_id,) = _decode_cursor(cursor, (int,))
+            query = query.where(groups.c.id < last_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        items = [self._group(row._mapping) for row in rows[:limit]]
+        next_cursor = _encode_cursor(int(rows[limit - 1].id)) if len(rows) > limit else None
+        return Page(items, next_cursor)
+
+    def get_group(self, project_id: int, group_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(groups).where(groups.c.id == group_id, groups.c.project_id == project_id)
+            ).first()
+        return self._group(row._mapping) if row else None
+
+    @staticmethod
+    def _group(row: Any) -> dict[str, Any]:
+        return {
+            "id": int(row["id"]),
+            "project_id": int(row["project_id"]),
+            "title": row["title"],
+            "status": row["status"],
+            "severity": row["severity"],
+            "severity_reasons": row["severity_reasons"],
+            "report_count": int(row["report_count"]),
+            "first_seen": _utc(row["first_seen"]).isoformat(),
+            "last_seen": _utc(row["last_seen"]).isoformat(),
+            "fixed_in": row["fixed_in"],
+            "fingerprint": row["fingerprint"],
+            "tickets": [],  # filled by the forwarders (one per configured backend)
+        }

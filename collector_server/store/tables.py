@@ -51,7 +51,9 @@ groups = Table(
     Column("report_count", Integer, nullable=False),
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("fixed_in", String(100), nullable=True),
     UniqueConstraint("project_id", "fingerprint"),
+    Index("ix_groups_project_id_desc", "project_id", "id"),
 )
 
 reports = Table(
@@ -69,4 +71,14 @@ reports = Table(
     Column("payload", Text, nullable=False),  # the validated wire-schema JSON, as stored
     Index("ix_reports_project_received", "project_id", "received_at"),
     Index("ix_reports_group", "group_id"),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("report_id", String(36), ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

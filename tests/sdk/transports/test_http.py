@@ -93,16 +93,21 @@ def test_an_unreachable_collector_is_counted_not_raised() -> None:
 
 def test_a_full_queue_refuses_at_once_and_counts(sink: HttpSink) -> None:
     transport = transport_for(sink, queue_size=2)
-    gate = threading.Event()
-    # Block the worker so the queue fills up.
-    assert transport._worker.submit(gate.wait)
+    picked_up, gate = threading.Event(), threading.Event()
+
+    def blocker() -> None:
+        picked_up.set()
+        gate.wait()
+
+    assert transport._worker.submit(blocker)
+    assert picked_up.wait(10)  # the worker is busy, the queue (2 places) is empty
     # If report_bug waited for room in the queue, this test would hang here: gate is set below.
     ids = [sdk.report_bug(f"report {i}") for i in range(5)]
     assert all(ids)
     gate.set()
     assert sdk.flush(10)
-    assert len(sink.requests) == 1  # the queue held the blocker and one report
-    assert transport.lost == {"queue_full": 4}
+    assert len(sink.requests) == 2
+    assert transport.lost == {"queue_full": 3}
 
 
 def test_retry_after_is_honoured_as_the_minimum_wait() -> None:

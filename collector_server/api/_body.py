@@ -1,0 +1,80 @@
+"""Reading a JSON request body within limits: content type, encoding, size, decompressed size."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from starlette.requests import Request
+
+from collector_server.errors import ApiError
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    content_type = request.headers.get("content-type", "")
+    media_type, _, params = content_type.partition(";")
+    if media_type.strip().lower() != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"send the report as Content-Type: application/json, not {content_type or 'nothing'!r}",
+        )
+    if "charset" in params.lower() and "utf-8" not in params.lower():
+        raise ApiError(415, "unsupported_charset", "the report must be encoded as UTF-8")
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip"):
+        raise ApiError(
+            415,
+            "unsupported_encoding",
+            f"Content-Encoding must be gzip or identity, not {encoding!r}",
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(limit)
+    raw = _gunzip(bytes(body), limit) if encoding == "gzip" else bytes(body)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400, "invalid_utf8", f"the body is not valid UTF-8 (at byte {exc.start})"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            "malformed_json",
+            f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        ) from None
+    except RecursionError:
+        raise ApiError(400, "json_too_deep", "the JSON is nested too deeply") from None
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "body_too_large", f"the body is larger than the limit of {limit} bytes")
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress, refusing as soon as the output passes ``limit`` (a gzip bomb costs nothing)."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise ApiError(
+            400, "malformed_gzip", f"the gzip body cannot be decompressed: {exc}"
+        ) from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise ApiError(
+            413,
+            "decompressed_too_large",
+            f"the decompressed body is larger than the limit of {limit} bytes",
+        )
+    if not inflater.eof:
+        raise ApiError(400, "malformed_gzip", "the gzip body is truncated")
+    return out

@@ -1,0 +1,57 @@
+"""The reporter loop, behind the project's ingest key: a report's status, and its rating.
+
+A reporter may learn about their own report only: the status says received / in progress /
+fixed (in which release) / won't fix, and nothing about other reports or other users.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from collector_server.api import _params
+from collector_server.api._auth import require_ingest_key
+from collector_server.api._body import read_json
+from collector_server.errors import ApiError, describe_validation_error
+from collector_server.state import AppState
+from collector_server.store import AlreadyRatedError, ReportNotFoundError
+from sdk.models import Rating
+
+MAX_RATING_BODY = 16 * 1024
+
+
+async def get_status(request: Request) -> Response:
+    state: AppState = request.app.state.bugrelay
+    project_id: int = request.path_params["project_id"]
+    await require_ingest_key(request, state.store, project_id)
+    report_id = _params.report_id(request)
+    status = await run_in_threadpool(state.store.report_status, project_id, report_id)
+    if status is None:
+        raise ApiError(404, "report_not_found", f"no report {report_id} in project {project_id}")
+    return JSONResponse(status)
+
+
+async def post_rating(request: Request) -> Response:
+    state: AppState = request.app.state.bugrelay
+    project_id: int = request.path_params["project_id"]
+    await require_ingest_key(request, state.store, project_id)
+    report_id = _params.report_id(request)
+    data = await read_json(request, MAX_RATING_BODY)
+    try:
+        rating = Rating.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(
+            422,
+            "invalid_rating",
+            'the rating must be {"score": 1..5, "comment": "..."}',
+            fields=describe_validation_error(exc),
+        ) from None
+    try:
+        await run_in_threadpool(state.store.add_rating, project_id, report_id, rating)
+    except ReportNotFoundError as exc:
+        raise ApiError(404, "report_not_found", str(exc)) from None
+    except AlreadyRatedError as exc:
+        raise ApiError(409, "already_rated", str(exc)) from None
+    return JSONResponse({"id": report_id, "score": rating.score}, status_code=201)
