@@ -17,6 +17,7 @@ from collector_server.errors import (
     internal_error_handler,
 )
 from collector_server.metrics import Metrics
+from collector_server.ratelimit import TokenBuckets
 from collector_server.settings import Settings
 from collector_server.state import AppState
 from collector_server.store import Store
@@ -29,6 +30,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         store=store or Store.open(settings.database_url),
         metrics=Metrics(),
     )
+    if settings.rate_limit:
+        state.per_ip = TokenBuckets(settings.rate_per_ip)
+        state.per_key = TokenBuckets(settings.rate_per_key)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -7,8 +7,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from collector_server.ratelimit import Rate
+
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+DEFAULT_RATE_PER_IP = "600/60"
+DEFAULT_RATE_PER_KEY = "6000/60"
 ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105  (a file name, not a secret)
 
 
@@ -43,6 +47,8 @@ class Settings:
     admin_token_generated: bool
     public_url: str
     rate_limit: bool
+    rate_per_ip: Rate
+    rate_per_key: Rate
     max_body_bytes: int
     config_path: Path
 
@@ -62,6 +68,15 @@ class Settings:
         rate_limit = env.get("BUGRELAY_RATE_LIMIT", "on").strip().lower()
         if rate_limit not in ("on", "off"):
             raise SettingsError(f"BUGRELAY_RATE_LIMIT must be 'on' or 'off', not {rate_limit!r}")
+        rates = {}
+        for name, default in (
+            ("BUGRELAY_RATE_LIMIT_PER_IP", DEFAULT_RATE_PER_IP),
+            ("BUGRELAY_RATE_LIMIT_PER_KEY", DEFAULT_RATE_PER_KEY),
+        ):
+            try:
+                rates[name] = Rate.parse(env.get(name) or default)
+            except ValueError as exc:
+                raise SettingsError(f"{name}: {exc}") from None
         max_body = env.get("BUGRELAY_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
         if not max_body.isdigit() or int(max_body) < 1024:
             raise SettingsError(
@@ -74,6 +89,8 @@ class Settings:
             admin_token_generated=generated,
             public_url=(env.get("BUGRELAY_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             rate_limit=rate_limit == "on",
+            rate_per_ip=rates["BUGRELAY_RATE_LIMIT_PER_IP"],
+            rate_per_key=rates["BUGRELAY_RATE_LIMIT_PER_KEY"],
             max_body_bytes=int(max_body),
             config_path=Path(env.get("BUGRELAY_CONFIG") or data_dir / "bugrelay.toml"),
         )

@@ -82,11 +82,13 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def collector_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUGRELAY_")}
     env.update(
-        BUGRELAY_DATA_DIR=str(data_dir),
-        BUGRELAY_DATABASE_URL=database_url,
-        BUGRELAY_ADMIN_TOKEN=ADMIN_TOKEN,
-        BUGRELAY_RATE_LIMIT="off",
-        **extra,
+        {
+            "BUGRELAY_DATA_DIR": str(data_dir),
+            "BUGRELAY_DATABASE_URL": database_url,
+            "BUGRELAY_ADMIN_TOKEN": ADMIN_TOKEN,
+            "BUGRELAY_RATE_LIMIT": "off",
+            **extra,
+        }
     )
     return env
 

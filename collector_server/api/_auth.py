@@ -8,7 +8,32 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from collector_server.errors import ApiError
+from collector_server.ratelimit import TokenBuckets, retry_after_header
+from collector_server.state import AppState
 from collector_server.store import Project, Store
+
+
+async def admit_client(request: Request, state: AppState, project_id: int) -> Project:
+    """The gate of every client route: the address's rate, the project key, the key's rate."""
+    address = request.client.host if request.client else "unknown"
+    _check_rate(state.per_ip, address, "from this address")
+    project = await require_ingest_key(request, state.store, project_id)
+    _check_rate(state.per_key, project.public_key, f"for project {project_id}")
+    return project
+
+
+def _check_rate(buckets: TokenBuckets | None, key: str, scope: str) -> None:
+    if buckets is None:
+        return
+    wait = buckets.take(key)
+    if wait:
+        retry_after = retry_after_header(wait)
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"more than {buckets.rate} {scope}; retry after {retry_after} s",
+            headers={"Retry-After": retry_after},
+        )
 
 
 async def require_ingest_key(request: Request, store: Store, project_id: int) -> Project:

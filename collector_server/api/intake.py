@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from collector_server.api._auth import require_ingest_key
+from collector_server.api._auth import admit_client
 from collector_server.api._body import read_json
 from collector_server.errors import ApiError, describe_validation_error
 from collector_server.pipeline import assess
@@ -29,7 +29,7 @@ async def create_report(request: Request) -> Response:
     state: AppState = request.app.state.bugrelay
     project_id: int = request.path_params["project_id"]
     try:
-        await require_ingest_key(request, state.store, project_id)
+        await admit_client(request, state, project_id)
         data = await read_json(request, state.settings.max_body_bytes)
         report = _validate(data)
         assessment = assess(report)

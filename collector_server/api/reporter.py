@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collector_server.api import _params
-from collector_server.api._auth import require_ingest_key
+from collector_server.api._auth import admit_client
 from collector_server.api._body import read_json
 from collector_server.errors import ApiError, describe_validation_error
 from collector_server.state import AppState
@@ -25,7 +25,7 @@ MAX_RATING_BODY = 16 * 1024
 async def get_status(request: Request) -> Response:
     state: AppState = request.app.state.bugrelay
     project_id: int = request.path_params["project_id"]
-    await require_ingest_key(request, state.store, project_id)
+    await admit_client(request, state, project_id)
     report_id = _params.report_id(request)
     status = await run_in_threadpool(state.store.report_status, project_id, report_id)
     if status is None:
@@ -36,7 +36,7 @@ async def get_status(request: Request) -> Response:
 async def post_rating(request: Request) -> Response:
     state: AppState = request.app.state.bugrelay
     project_id: int = request.path_params["project_id"]
-    await require_ingest_key(request, state.store, project_id)
+    await admit_client(request, state, project_id)
     report_id = _params.report_id(request)
     data = await read_json(request, MAX_RATING_BODY)
     try:
