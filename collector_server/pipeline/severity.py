@@ -42,9 +42,10 @@ def assess_severity(report: Report) -> Severity:
         candidates.append(
             ("medium", f"server error in the trail: {first.method} {first.url} {first.status}")
         )
-    if report.kind == "feedback":
-        candidates.append(("low", "feedback, not a defect"))
-    else:
-        candidates.append(("medium", "default level for a bug report"))
+    if not candidates:
+        if report.kind == "feedback":
+            candidates.append(("low", "feedback, not a defect"))
+        else:
+            candidates.append(("medium", "default level for a bug report"))
     top = max(rank(level) for level, _ in candidates)
     return Severity(LEVELS[top], [reason for level, reason in candidates if rank(level) == top])

@@ -49,4 +49,15 @@ def test_each_signal_sets_the_level_and_names_itself(
 ) -> None:
     severity = assess_severity(make(**fields))
     assert severity.level == level
-    assert reason in severity.reasons
+    assert severity.reasons == [reason]
+
+
+def test_all_reasons_at_the_top_level_are_given() -> None:
+    severity = assess_severity(
+        make(kind="crash", impact="blocks_work", exception={"type": "E", "handled": False})
+    )
+    assert severity.level == "high"
+    assert severity.reasons == [
+        "the app crashed (unhandled exception)",
+        "the reporter says it blocks their work",
+    ]
