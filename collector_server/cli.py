@@ -81,6 +81,21 @@ def _open_store(settings: Settings) -> Store:
         ) from None
 
 
+def _ensure_project(store: Store, name: str) -> Project:
+    """The project called ``name``, created if missing (safe when replicas start together)."""
+    from collector_server.store import ProjectExistsError  # noqa: PLC0415
+
+    existing = store.project_by_name(name)
+    if existing is not None:
+        return existing
+    try:
+        return store.create_project(name)
+    except ProjectExistsError:
+        found = store.project_by_name(name)
+        assert found is not None
+        return found
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
@@ -111,7 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"  health          {public_url}/healthz",
     ]
     if args.demo:
-        project = store.project_by_name(DEMO_PROJECT) or store.create_project(DEMO_PROJECT)
+        project = _ensure_project(store, DEMO_PROJECT)
         lines += [
             f"  demo project    id {project.id}",
             f"  demo DSN        {build_dsn(public_url, project)}",

@@ -98,6 +98,7 @@ def start_collector(data_dir: Path, database_url: str, **extra_env: str) -> Iter
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = collector_env(data_dir, database_url, BUGRELAY_PUBLIC_URL=url, **extra_env)
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

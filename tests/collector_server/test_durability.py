@@ -1,0 +1,111 @@
+"""What was acknowledged stays: a collector killed by SIGKILL; two collectors on one database."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import threading
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy.engine import make_url
+
+from tests.support import Collector, start_collector
+
+TS = "2026-11-25T10:00:00Z"
+
+
+def body(title: str = "durable", report_id: str | None = None) -> dict[str, str]:
+    return {"id": report_id or str(uuid.uuid4()), "created_at": TS, "title": title}
+
+
+def test_every_acknowledged_report_survives_a_sigkill(database_url: str, tmp_path: Path) -> None:
+    acknowledged: list[str] = []
+    enough = threading.Event()
+    stop = threading.Event()
+    with start_collector(tmp_path, database_url) as victim:
+        session_key = victim.public_key
+
+        def flood() -> None:
+            session = requests.Session()
+            while not stop.is_set():
+                report = body(f"flood {uuid.uuid4()}")
+                try:
+                    answer = session.post(
+                        victim.reports_url,
+                        json=report,
+                        headers={"X-BugRelay-Key": session_key},
+                        timeout=10,
+                    )
+                except requests.RequestException:
+                    continue  # the collector died mid-request: not acknowledged
+                if answer.status_code == 202:
+                    acknowledged.append(report["id"])
+                    if len(acknowledged) >= 150:
+                        enough.set()
+
+        threads = [threading.Thread(target=flood) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        assert enough.wait(120), "the collector did not acknowledge 150 reports"
+        victim.process.send_signal(signal.SIGKILL)  # mid-flood: requests are in flight
+        victim.process.wait()
+        stop.set()
+        for thread in threads:
+            thread.join()
+        project_id = victim.project_id
+
+    if make_url(database_url).get_backend_name() == "sqlite":
+        database = make_url(database_url).database
+        assert database is not None
+        with sqlite3.connect(database) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+    with start_collector(tmp_path / "again", database_url) as revived:
+        assert revived.project_id == project_id
+        missing = [rid for rid in acknowledged if revived.get_report(rid).status_code != 200]
+        assert missing == []
+
+
+def test_two_collectors_on_one_database_store_once_and_count_exactly(
+    collector: Collector, database_url: str, tmp_path: Path
+) -> None:
+    with start_collector(tmp_path, database_url) as second:
+        assert second.dsn == collector.dsn.replace(
+            collector.url.split("//")[1], second.url.split("//")[1]
+        )
+        title = f"Two replicas {uuid.uuid4()}"
+        shared = body(title)
+        results: list[requests.Response] = []
+        barrier = threading.Barrier(8)
+
+        def send(target: Collector, n: int) -> None:
+            barrier.wait()
+            for i in range(n):
+                payload = shared if i == 0 else body(title)
+                results.append(
+                    requests.post(
+                        target.reports_url,
+                        json=payload,
+                        headers={"X-BugRelay-Key": target.public_key},
+                        timeout=60,
+                    )
+                )
+
+        threads = [
+            threading.Thread(target=send, args=(target, 10)) for target in (collector, second) * 4
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        statuses = sorted(r.status_code for r in results)
+        # 8 senders each sent the shared report once: one stored, seven repeats.
+        assert statuses == [200] * 7 + [202] * (len(results) - 7)
+        group_ids = {r.json()["group_id"] for r in results}
+        assert len(group_ids) == 1
+        group = second.admin_get(
+            f"/api/v1/projects/{second.project_id}/groups/{group_ids.pop()}"
+        ).json()
+        assert group["report_count"] == len(results) - 7
