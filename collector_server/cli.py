@@ -96,12 +96,29 @@ def _ensure_project(store: Store, name: str) -> Project:
         return found
 
 
+def _init_sentry(dsn: str) -> None:
+    """Report the collector's own errors to Sentry (never the reports it receives)."""
+    import sentry_sdk  # noqa: PLC0415
+
+    try:
+        sentry_sdk.init(
+            dsn=dsn,
+            release=f"bugrelay@{__version__}",
+            send_default_pii=False,
+            traces_sample_rate=0,
+        )
+    except ValueError as exc:  # sentry_sdk.utils.BadDsn
+        raise CommandError(f"BUGRELAY_SENTRY_DSN is not a valid Sentry DSN: {exc}") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
     from collector_server.app import create_app  # noqa: PLC0415
 
     settings = _settings(need_admin_token=True)
+    if settings.sentry_dsn:
+        _init_sentry(settings.sentry_dsn)
     store = _open_store(settings)
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
     listen_url = f"http://{shown_host}:{args.port}"

@@ -81,6 +81,9 @@ async def http_error_handler(_request: Request, exc: Exception) -> Response:
 async def internal_error_handler(_request: Request, exc: Exception) -> Response:
     """Our own bug: log it with its stack, answer JSON without one."""
     logger.error("unhandled error in the collector", exc_info=exc)
+    import sentry_sdk  # noqa: PLC0415  (a no-op unless BUGRELAY_SENTRY_DSN is set)
+
+    sentry_sdk.capture_exception(exc)
     return ApiError(
         500, "internal_error", "the collector failed; the error is in its log"
     ).response()

@@ -51,6 +51,7 @@ class Settings:
     rate_per_key: Rate
     max_body_bytes: int
     config_path: Path
+    sentry_dsn: str | None = None
 
     @classmethod
     def from_env(
@@ -93,6 +94,7 @@ class Settings:
             rate_per_key=rates["BUGRELAY_RATE_LIMIT_PER_KEY"],
             max_body_bytes=int(max_body),
             config_path=Path(env.get("BUGRELAY_CONFIG") or data_dir / "bugrelay.toml"),
+            sentry_dsn=env.get("BUGRELAY_SENTRY_DSN") or None,
         )
 
     @property
