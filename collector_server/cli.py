@@ -70,8 +70,10 @@ def _settings(*, need_admin_token: bool = False) -> Settings:
 def _open_store(settings: Settings) -> Store:
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
+    from collector_server.settings import make_data_dir  # noqa: PLC0415
     from collector_server.store import Store  # noqa: PLC0415
 
+    make_data_dir(settings.data_dir)
     try:
         return Store.open(settings.database_url)
     except SQLAlchemyError as exc:
@@ -148,8 +150,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"  demo project    id {project.id}",
             f"  demo DSN        {build_dsn(public_url, project)}",
             "",
-            "  Try it:  BUGRELAY_DSN='<the demo DSN>' python -c \"import sdk; sdk.init(); "
-            "print(sdk.report_bug('It works')); sdk.flush()\"",
+            "Try it:",
+            f"  BUGRELAY_DSN='{build_dsn(public_url, project)}' {sys.executable} -c \\",
+            "    \"import sdk; sdk.init(); print(sdk.report_bug('It works')); sdk.flush()\"",
+            "  curl -H 'Authorization: Bearer <admin token>' "
+            f"{public_url}/api/v1/projects/{project.id}/reports/<the printed id>",
         ]
     print("\n".join(lines), flush=True)
     app = create_app(settings, store=store)

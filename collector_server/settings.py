@@ -105,12 +105,17 @@ class Settings:
         return make_url(self.database_url).render_as_string(hide_password=True)
 
 
+def make_data_dir(data_dir: Path) -> None:
+    """Create the data directory readable by its owner only: it holds every report."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
 def _stored_admin_token(data_dir: Path) -> tuple[str, bool]:
     """The token kept in the data directory (mode 0600), made on first use. True if new."""
     path = data_dir / ADMIN_TOKEN_FILE
     if path.exists():
         return path.read_text().strip(), False
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(data_dir)
     token = secrets.token_urlsafe(32)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -59,6 +59,7 @@ def test_the_data_directory_is_created_and_the_admin_token_kept_private(
     assert not data.exists()
     assert run_cli(env, "project", "create", "shop").returncode == 0
     assert (data / "bugrelay.sqlite3").exists()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
     # `serve` makes the admin token when none is set, readable by the owner only.
     settings = Settings.from_env(env)
     assert settings.admin_token_generated
