@@ -11,11 +11,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -50,6 +51,15 @@ class Collector:
     def reports_url(self) -> str:
         return f"{self.url}/api/v1/projects/{self.project_id}/reports"
 
+    def post_report(self, body: Any, timeout: float = 60) -> requests.Response:
+        """POST one report as JSON with this collector's demo project key."""
+        return requests.post(
+            self.reports_url,
+            json=body,
+            headers={"X-BugRelay-Key": self.public_key},
+            timeout=timeout,
+        )
+
     def admin_get(self, path: str) -> requests.Response:
         return requests.get(
             self.url + path, headers={"Authorization": f"Bearer {self.admin_token}"}, timeout=10
@@ -77,6 +87,35 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
         timeout=60,
         check=False,
     )
+
+
+def run_python(
+    args: list[str], env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter with ``args`` (a script path or ``-c`` code) in a fresh process."""
+    return subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_concurrently(target: Callable[[], object], threads: int) -> None:
+    """Start ``threads`` threads on ``target`` at the same moment and wait for all of them."""
+    barrier = threading.Barrier(threads)
+
+    def run() -> None:
+        barrier.wait()
+        target()
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
 
 
 def collector_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:

@@ -10,17 +10,13 @@ from collector_server.api import _params
 from collector_server.api._auth import require_admin
 from collector_server.errors import ApiError
 from collector_server.state import AppState
-from collector_server.store import InvalidCursorError, Page
+from collector_server.store import InvalidCursorError
 
 
 def _state(request: Request) -> AppState:
     state: AppState = request.app.state.bugrelay
     require_admin(request, state.settings.admin_token)
     return state
-
-
-def _page(page: Page) -> Response:
-    return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})
 
 
 async def get_report(request: Request) -> Response:
@@ -34,27 +30,24 @@ async def get_report(request: Request) -> Response:
 
 
 async def list_reports(request: Request) -> Response:
-    state = _state(request)
-    project_id: int = request.path_params["project_id"]
-    limit = _params.page_limit(request)
-    cursor = request.query_params.get("cursor")
-    try:
-        page = await run_in_threadpool(state.store.list_reports, project_id, limit, cursor)
-    except InvalidCursorError as exc:
-        raise ApiError(400, "invalid_cursor", str(exc)) from None
-    return _page(page)
+    return await _list(request, "reports")
 
 
 async def list_groups(request: Request) -> Response:
+    return await _list(request, "groups")
+
+
+async def _list(request: Request, what: str) -> Response:
     state = _state(request)
     project_id: int = request.path_params["project_id"]
     limit = _params.page_limit(request)
     cursor = request.query_params.get("cursor")
+    lister = state.store.list_reports if what == "reports" else state.store.list_groups
     try:
-        page = await run_in_threadpool(state.store.list_groups, project_id, limit, cursor)
+        page = await run_in_threadpool(lister, project_id, limit, cursor)
     except InvalidCursorError as exc:
         raise ApiError(400, "invalid_cursor", str(exc)) from None
-    return _page(page)
+    return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})
 
 
 async def get_group(request: Request) -> Response:

@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 from sqlalchemy.engine import make_url
 
-from tests.support import Collector, start_collector
+from tests.support import Collector, run_concurrently, start_collector
 
 TS = "2026-11-25T10:00:00Z"
 
@@ -72,34 +72,24 @@ def test_two_collectors_on_one_database_store_once_and_count_exactly(
     collector: Collector, database_url: str, tmp_path: Path
 ) -> None:
     with start_collector(tmp_path, database_url) as second:
-        assert second.dsn == collector.dsn.replace(
-            collector.url.split("//")[1], second.url.split("//")[1]
+        assert (second.project_id, second.public_key) == (
+            collector.project_id,
+            collector.public_key,
         )
         title = f"Two replicas {uuid.uuid4()}"
         shared = body(title)
         results: list[requests.Response] = []
-        barrier = threading.Barrier(8)
+        targets = iter([collector, second] * 4)
+        lock = threading.Lock()
 
-        def send(target: Collector, n: int) -> None:
-            barrier.wait()
-            for i in range(n):
+        def send() -> None:
+            with lock:
+                target = next(targets)
+            for i in range(10):
                 payload = shared if i == 0 else body(title)
-                results.append(
-                    requests.post(
-                        target.reports_url,
-                        json=payload,
-                        headers={"X-BugRelay-Key": target.public_key},
-                        timeout=60,
-                    )
-                )
+                results.append(target.post_report(payload))
 
-        threads = [
-            threading.Thread(target=send, args=(target, 10)) for target in (collector, second) * 4
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_concurrently(send, 8)
         statuses = sorted(r.status_code for r in results)
         # 8 senders each sent the shared report once: one stored, seven repeats.
         assert statuses == [200] * 7 + [202] * (len(results) - 7)

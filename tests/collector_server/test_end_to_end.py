@@ -5,15 +5,13 @@ Runs once against SQLite and once against PostgreSQL.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import uuid
 
 import requests
 
 import sdk
-from tests.support import Collector
+from tests.support import Collector, run_python
 
 
 def test_report_bug_round_trips_to_the_admin_read_back(collector: Collector) -> None:
@@ -63,14 +61,7 @@ def test_reports_still_queued_at_exit_are_delivered(collector: Collector) -> Non
         """
     )
     env = {**collector.env, "BUGRELAY_DSN": collector.dsn}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(["-c", script], env)
     assert result.returncode == 0, result.stderr
     report_id = result.stdout.strip()
     response = collector.get_report(report_id)

@@ -8,8 +8,6 @@ import time
 import uuid
 from pathlib import Path
 
-import requests
-
 from tests.support import HttpSink, collector_env, run_cli, start_collector
 
 
@@ -24,12 +22,7 @@ def test_a_broken_database_gives_a_json_500_and_a_sentry_event(tmp_path: Path) -
                 conn.execute("DROP TABLE ratings")
                 conn.execute("DROP TABLE reports")
             body = {"id": str(uuid.uuid4()), "created_at": "2026-11-25T10:00:00Z", "title": "t"}
-            response = requests.post(
-                collector.reports_url,
-                json=body,
-                headers={"X-BugRelay-Key": collector.public_key},
-                timeout=30,
-            )
+            response = collector.post_report(body)
             assert response.status_code == 500
             assert response.json() == {
                 "error": {

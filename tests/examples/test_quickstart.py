@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.support import Collector
+from tests.support import Collector, run_python
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart" / "app.py"
 
 
 def test_the_quickstart_example_delivers_a_bug_and_a_crash(collector: Collector) -> None:
     env = {**collector.env, "BUGRELAY_DSN": collector.dsn}
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLE)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python([str(EXAMPLE)], env)
     assert result.returncode == 0, result.stderr
     bug_id, crash_id = result.stdout.split()
     bug = collector.get_report(bug_id).json()
@@ -38,13 +29,6 @@ def test_the_quickstart_example_delivers_a_bug_and_a_crash(collector: Collector)
 
 def test_without_a_dsn_the_example_says_what_to_do(collector: Collector) -> None:
     env = {k: v for k, v in collector.env.items() if k != "BUGRELAY_DSN"}
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLE)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python([str(EXAMPLE)], env)
     assert result.returncode == 1
     assert "set BUGRELAY_DSN" in result.stderr

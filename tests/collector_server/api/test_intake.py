@@ -113,7 +113,7 @@ def test_validation_errors_list_every_wrong_field_by_path(collector: Collector) 
         user={"nickname": "ann"},
         actions=[{"timestamp": TS}, {"timestamp": "yesterday"}],
     )
-    response = post(collector, body)
+    response = collector.post_report(body)
     assert response.status_code == 422
     fields = {f["field"]: f["message"] for f in response.json()["error"]["fields"]}
     assert fields.keys() == {"bogus", "title", "user.nickname", "actions[1].timestamp"}
@@ -122,28 +122,18 @@ def test_validation_errors_list_every_wrong_field_by_path(collector: Collector) 
 
 
 def test_unsupported_schema_version_names_the_supported_ones(collector: Collector) -> None:
-    response = post(collector, report(schema_version=7))
+    response = collector.post_report(report(schema_version=7))
     assert response.status_code == 400
     assert "takes 1" in response.json()["error"]["message"]
-
-
-def post(collector: Collector, body: Any, **kwargs: Any) -> requests.Response:
-    return requests.post(
-        collector.reports_url,
-        json=body,
-        headers={"X-BugRelay-Key": collector.public_key},
-        timeout=30,
-        **kwargs,
-    )
 
 
 def test_a_repeated_report_id_is_answered_once_and_stored_once(
     collector: Collector, store: Store
 ) -> None:
     body = report(title=f"Repeat {uuid.uuid4()}")
-    first = post(collector, body)
+    first = collector.post_report(body)
     before = store.count_reports(collector.project_id)
-    again = post(collector, {**body, "title": "changed on the way"})
+    again = collector.post_report({**body, "title": "changed on the way"})
     assert (first.status_code, again.status_code) == (202, 200)
     assert first.json() == again.json() == {"id": body["id"], "group_id": first.json()["group_id"]}
     assert store.count_reports(collector.project_id) == before
@@ -154,7 +144,7 @@ def test_a_report_id_of_another_project_is_a_conflict(
     collector: Collector, other_project: tuple[int, str]
 ) -> None:
     body = report()
-    assert post(collector, body).status_code == 202
+    assert collector.post_report(body).status_code == 202
     project_id, key = other_project
     response = requests.post(
         f"{collector.url}/api/v1/projects/{project_id}/reports",
@@ -203,7 +193,7 @@ def test_the_admin_api_needs_the_admin_token(
     collector: Collector, auth: str | None, status: int, code: str
 ) -> None:
     body = report()
-    assert post(collector, body).status_code == 202
+    assert collector.post_report(body).status_code == 202
     headers = {"Authorization": auth} if auth else {}
     response = requests.get(f"{collector.reports_url}/{body['id']}", headers=headers, timeout=10)
     assert response.status_code == status

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import Any
 
@@ -14,19 +13,14 @@ from collector_server.api.openapi import openapi_document
 from collector_server.app import create_app
 from collector_server.settings import Settings
 from collector_server.store import Store
-from tests.support import Collector
+from tests.support import Collector, run_concurrently
 
 TS = "2026-11-25T10:00:00Z"
 
 
 def post_report(collector: Collector, **fields: Any) -> dict[str, Any]:
     body = {"id": str(uuid.uuid4()), "created_at": TS, "title": "Checkout fails", **fields}
-    response = requests.post(
-        collector.reports_url,
-        json=body,
-        headers={"X-BugRelay-Key": collector.public_key},
-        timeout=30,
-    )
+    response = collector.post_report(body)
     assert response.status_code == 202, response.text
     answer: dict[str, Any] = response.json()
     return answer
@@ -161,24 +155,11 @@ def test_lists_need_the_admin_token(collector: Collector) -> None:
 def test_concurrent_repeats_of_one_report_store_it_once(collector: Collector) -> None:
     body = {"id": str(uuid.uuid4()), "created_at": TS, "title": f"Race {uuid.uuid4()}"}
     results: list[requests.Response] = []
-    barrier = threading.Barrier(12)
 
     def send() -> None:
-        barrier.wait()
-        results.append(
-            requests.post(
-                collector.reports_url,
-                json=body,
-                headers={"X-BugRelay-Key": collector.public_key},
-                timeout=60,
-            )
-        )
+        results.append(collector.post_report(body))
 
-    threads = [threading.Thread(target=send) for _ in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_concurrently(send, 12)
     assert sorted(r.status_code for r in results) == [200] * 11 + [202]
     assert len({(r.json()["id"], r.json()["group_id"]) for r in results}) == 1
     group = collector.admin_get(
@@ -190,18 +171,12 @@ def test_concurrent_repeats_of_one_report_store_it_once(collector: Collector) ->
 def test_concurrent_reports_of_one_problem_count_exactly(collector: Collector) -> None:
     title = f"Crowd {uuid.uuid4()}"
     answers: list[dict[str, Any]] = []
-    barrier = threading.Barrier(12)
 
     def send() -> None:
-        barrier.wait()
         for _ in range(3):
             answers.append(post_report(collector, title=title))
 
-    threads = [threading.Thread(target=send) for _ in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_concurrently(send, 12)
     assert len(answers) == 36
     assert len({a["group_id"] for a in answers}) == 1
     group = collector.admin_get(
