@@ -49,6 +49,7 @@ def _repair(data: dict[str, Any], errors: list[Any]) -> bool:
             continue
         value = parent[key]
         limit = (error.get("ctx") or {}).get("max_length")
+        logger.debug("BugRelay trims the report at %s: %s", loc, error["msg"])
         if error["type"] == "string_too_long" and isinstance(value, str) and limit:
             parent[key] = value[: max(0, limit - 1)] + ELLIPSIS
         elif error["type"] == "too_long" and isinstance(value, list) and limit is not None:

@@ -1,9 +1,15 @@
-"""Reading a JSON request body within limits: content type, encoding, size, decompressed size."""
+"""Reading a JSON request body within limits: content type, encoding, size, decompressed size.
+
+Split in two so that the CPU work stays off the event loop: :func:`read_body` (async) checks the
+headers and reads the bytes up to the limit; :func:`parse_json` (sync, run in a worker thread
+for large bodies) decompresses, decodes and parses.
+"""
 
 from __future__ import annotations
 
 import json
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -11,17 +17,29 @@ from starlette.requests import Request
 from collector_server.errors import ApiError
 
 
+@dataclass(frozen=True, slots=True)
+class Body:
+    data: bytes
+    gzipped: bool
+    limit: int
+
+
 async def read_json(request: Request, limit: int) -> Any:
+    """Read and parse a small JSON body in one step (on the event loop)."""
+    return parse_json(await read_body(request, limit))
+
+
+async def read_body(request: Request, limit: int) -> Body:
     content_type = request.headers.get("content-type", "")
     media_type, _, params = content_type.partition(";")
     if media_type.strip().lower() != "application/json":
         raise ApiError(
             415,
             "unsupported_media_type",
-            f"send the report as Content-Type: application/json, not {content_type or 'nothing'!r}",
+            f"send JSON with Content-Type: application/json, not {content_type or 'nothing'!r}",
         )
     if "charset" in params.lower() and "utf-8" not in params.lower():
-        raise ApiError(415, "unsupported_charset", "the report must be encoded as UTF-8")
+        raise ApiError(415, "unsupported_charset", "the body must be encoded as UTF-8")
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("identity", "gzip"):
         raise ApiError(
@@ -37,7 +55,11 @@ async def read_json(request: Request, limit: int) -> Any:
         body += chunk
         if len(body) > limit:
             raise _too_large(limit)
-    raw = _gunzip(bytes(body), limit) if encoding == "gzip" else bytes(body)
+    return Body(bytes(body), encoding == "gzip", limit)
+
+
+def parse_json(body: Body) -> Any:
+    raw = _gunzip(body.data, body.limit) if body.gzipped else body.data
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collector_server.api._auth import admit_client
-from collector_server.api._body import read_json
+from collector_server.api._body import Body, parse_json, read_body
 from collector_server.errors import ApiError, describe_validation_error
 from collector_server.pipeline import assess
 from collector_server.state import AppState
-from collector_server.store import ReportIdConflictError
+from collector_server.store import ReportIdConflictError, Stored
 from sdk.models import SUPPORTED_SCHEMA_VERSIONS, Report
 
 
@@ -30,13 +30,8 @@ async def create_report(request: Request) -> Response:
     project_id: int = request.path_params["project_id"]
     try:
         await admit_client(request, state, project_id)
-        data = await read_json(request, state.settings.max_body_bytes)
-        report = _validate(data)
-        assessment = assess(report)
-        try:
-            stored = await run_in_threadpool(state.store.ingest, project_id, report, assessment)
-        except ReportIdConflictError as exc:
-            raise ApiError(409, "report_id_conflict", str(exc)) from None
+        body = await read_body(request, state.settings.max_body_bytes)
+        stored = await run_in_threadpool(_store, state, project_id, body)
     except ApiError as exc:
         state.metrics.refused.labels(reason=exc.code).inc()
         raise
@@ -48,6 +43,15 @@ async def create_report(request: Request) -> Response:
         {"id": stored.report_id, "group_id": stored.group_id},
         status_code=202 if stored.created else 200,
     )
+
+
+def _store(state: AppState, project_id: int, body: Body) -> Stored:
+    """Parse, validate, assess and store: the CPU and database work, in a worker thread."""
+    report = _validate(parse_json(body))
+    try:
+        return state.store.ingest(project_id, report, assess(report))
+    except ReportIdConflictError as exc:
+        raise ApiError(409, "report_id_conflict", str(exc)) from None
 
 
 def _validate(data: Any) -> Report:
