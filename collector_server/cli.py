@@ -53,12 +53,6 @@ def _server_modules_missing() -> str | None:
 
 
 def _settings(*, need_admin_token: bool = False) -> Settings:
-    missing = _server_modules_missing()
-    if missing:
-        raise CommandError(
-            f"the collector needs {missing!r}, which comes with the server extra: "
-            "pip install 'bugrelay[server]'"
-        )
     from collector_server.settings import Settings, SettingsError  # noqa: PLC0415
 
     try:
@@ -288,7 +282,7 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--no-doc", action="store_true", help=f"skip the Markdown reference ({SCHEMA_DOC_NAME})"
     )
-    export.set_defaults(func=cmd_schema_export)
+    export.set_defaults(func=cmd_schema_export, needs_server=False)
     return parser
 
 
@@ -299,6 +293,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        if getattr(args, "needs_server", True):
+            missing = _server_modules_missing()
+            if missing:
+                raise CommandError(
+                    f"this command needs {missing!r}, which comes with the server extra: "
+                    "pip install 'bugrelay[server]'"
+                )
         code: int = args.func(args)
     except CommandError as exc:
         print(f"bugrelay: error: {exc}", file=sys.stderr)
