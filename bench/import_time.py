@@ -47,10 +47,15 @@ def main() -> None:
             print(f"{name:32} {'(not installed)':>26}")
             continue
         print(f"{name:32} {value * 1000:8.1f} {(value - bare) * 1000:8.1f} {value / bare:8.2f}")
-    sentry = results["import sentry_sdk"]
-    ours = results["import sdk"]
-    if sentry is not None and ours is not None:
-        print(f"\nimport cost, sdk / sentry_sdk: {(ours - bare) / max(sentry - bare, 1e-9):.2f}")
+    print()
+    for label, ours_name, theirs_name in (
+        ("import", "import sdk", "import sentry_sdk"),
+        ("import + init", "import sdk + init(dsn)", "import sentry_sdk + init(dsn)"),
+    ):
+        ours, theirs = results[ours_name], results[theirs_name]
+        if ours is not None and theirs is not None:
+            ratio = (ours - bare) / max(theirs - bare, 1e-9)
+            print(f"{label} cost, sdk / sentry_sdk: {ratio:.2f}")
 
 
 if __name__ == "__main__":
