@@ -164,7 +164,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_project_create(args: argparse.Namespace) -> int:
-    from collector_server.store import ProjectExistsError  # noqa: PLC0415
+    from collector_server.store import InvalidProjectNameError, ProjectExistsError  # noqa: PLC0415
 
     settings = _settings()
     store = _open_store(settings)
@@ -172,6 +172,8 @@ def cmd_project_create(args: argparse.Namespace) -> int:
         project = store.create_project(args.name)
     except ProjectExistsError as exc:
         raise CommandError(f"{exc}; `bugrelay project list` shows its DSN") from None
+    except InvalidProjectNameError as exc:
+        raise CommandError(str(exc)) from None
     finally:
         store.close()
     print(build_dsn(settings.public_url, project))

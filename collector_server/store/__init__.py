@@ -22,8 +22,7 @@ from collector_server.store.db import BEGIN_OPTION, make_engine, migrate
 from collector_server.store.tables import groups, projects, ratings, reports
 from sdk.models import Rating, Report
 
-# A group's status, and what its reporters are told (GET .../reports/{id}/status).
-GROUP_STATUSES = ("open", "in_progress", "fixed", "wont_fix")
+# A group's status -> what its reporters are told (GET .../reports/{id}/status).
 REPORTER_STATUS = {
     "open": "received",
     "in_progress": "in_progress",
@@ -32,8 +31,15 @@ REPORTER_STATUS = {
 }
 
 
+MAX_PROJECT_NAME = 100
+
+
 class ProjectExistsError(ValueError):
     """A project with that name exists already."""
+
+
+class InvalidProjectNameError(ValueError):
+    """A project name that is blank or too long."""
 
 
 class ReportIdConflictError(ValueError):
@@ -127,6 +133,11 @@ class Store:
     # -- projects ---------------------------------------------------------------------------
 
     def create_project(self, name: str) -> Project:
+        if not name.strip() or len(name) > MAX_PROJECT_NAME or name != name.strip():
+            raise InvalidProjectNameError(
+                f"a project name has 1 to {MAX_PROJECT_NAME} characters and no surrounding "
+                f"spaces, not {name!r}"
+            )
         public_key, created_at = secrets.token_hex(16), datetime.now(UTC)
         try:
             with self._write() as conn:

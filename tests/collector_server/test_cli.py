@@ -101,3 +101,11 @@ def test_schema_export_check_fails_on_a_stale_file(tmp_path: Path) -> None:
     stale = subprocess.run([*command, "--check"], capture_output=True, text=True, check=False)
     assert stale.returncode == 1
     assert "wire-schema.md out of date" in stale.stderr
+
+
+@pytest.mark.parametrize("name", ["", "   ", " padded", "x" * 101])
+def test_bad_project_names_are_refused(env: dict[str, str], name: str) -> None:
+    result = run_cli(env, "project", "create", name)
+    assert result.returncode == 1
+    assert "a project name has 1 to 100 characters" in result.stderr
+    assert result.stdout == ""
