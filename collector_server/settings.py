@@ -62,10 +62,6 @@ class Settings:
         database_url = (
             env.get("BUGRELAY_DATABASE_URL") or f"sqlite:///{data_dir / 'bugrelay.sqlite3'}"
         )
-        admin_token = env.get("BUGRELAY_ADMIN_TOKEN") or ""
-        generated = False
-        if not admin_token and need_admin_token:
-            admin_token, generated = _stored_admin_token(data_dir)
         rate_limit = env.get("BUGRELAY_RATE_LIMIT", "on").strip().lower()
         if rate_limit not in ("on", "off"):
             raise SettingsError(f"BUGRELAY_RATE_LIMIT must be 'on' or 'off', not {rate_limit!r}")
@@ -83,12 +79,23 @@ class Settings:
             raise SettingsError(
                 f"BUGRELAY_MAX_BODY_BYTES must be an integer >= 1024, not {max_body!r}"
             )
+        public_url = (env.get("BUGRELAY_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
+        if not public_url.startswith(("http://", "https://")) or "@" in public_url:
+            raise SettingsError(
+                f"BUGRELAY_PUBLIC_URL must be an http:// or https:// URL, not {public_url!r}"
+            )
+        database_url = normalise_database_url(database_url)
+        # Last, so that a bad setting above does not leave a new token file behind.
+        admin_token = env.get("BUGRELAY_ADMIN_TOKEN") or ""
+        generated = False
+        if not admin_token and need_admin_token:
+            admin_token, generated = _stored_admin_token(data_dir)
         return cls(
             data_dir=data_dir,
-            database_url=normalise_database_url(database_url),
+            database_url=database_url,
             admin_token=admin_token,
             admin_token_generated=generated,
-            public_url=(env.get("BUGRELAY_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+            public_url=public_url,
             rate_limit=rate_limit == "on",
             rate_per_ip=rates["BUGRELAY_RATE_LIMIT_PER_IP"],
             rate_per_key=rates["BUGRELAY_RATE_LIMIT_PER_KEY"],

@@ -68,11 +68,22 @@ def test_the_data_directory_is_created_and_the_admin_token_kept_private(
     assert Settings.from_env(env).admin_token == settings.admin_token
 
 
-def test_bad_settings_are_named(env: dict[str, str]) -> None:
-    env["BUGRELAY_DATABASE_URL"] = "mysql://localhost/db"
-    result = run_cli(env, "project", "list")
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("BUGRELAY_DATABASE_URL", "mysql://localhost/db", "must be a sqlite:/// or postgresql://"),
+        ("BUGRELAY_PUBLIC_URL", "bugs.example.com", "must be an http:// or https:// URL"),
+        ("BUGRELAY_MAX_BODY_BYTES", "lots", "must be an integer >= 1024"),
+        ("BUGRELAY_RATE_LIMIT", "sometimes", "must be 'on' or 'off'"),
+    ],
+)
+def test_bad_settings_are_named(env: dict[str, str], name: str, value: str, message: str) -> None:
+    env[name] = value
+    result = run_cli(env, "serve", "--port", "1")
     assert result.returncode == 1
-    assert "BUGRELAY_DATABASE_URL must be a sqlite:/// or postgresql:// URL" in result.stderr
+    assert name in result.stderr
+    assert message in result.stderr
+    assert not Path(env["BUGRELAY_DATA_DIR"], "admin-token").exists()
 
 
 def test_an_unreachable_database_is_a_clear_error(env: dict[str, str]) -> None:
