@@ -118,7 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = _open_store(settings)
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
     listen_url = f"http://{shown_host}:{args.port}"
-    public_url = os.environ.get("BUGRELAY_PUBLIC_URL") or listen_url
+    public_url = settings.public_url if settings.public_url_set else listen_url
     if settings.admin_token_generated:
         token_note = f"(new; kept in {settings.data_dir / 'admin-token'})"
     elif os.environ.get("BUGRELAY_ADMIN_TOKEN"):

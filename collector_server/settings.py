@@ -46,6 +46,7 @@ class Settings:
     admin_token: str
     admin_token_generated: bool
     public_url: str
+    public_url_set: bool  # False: the default, which `serve` replaces with where it listens
     rate_limit: bool
     rate_per_ip: Rate
     rate_per_key: Rate
@@ -96,6 +97,7 @@ class Settings:
             admin_token=admin_token,
             admin_token_generated=generated,
             public_url=public_url,
+            public_url_set=bool(env.get("BUGRELAY_PUBLIC_URL")),
             rate_limit=rate_limit == "on",
             rate_per_ip=rates["BUGRELAY_RATE_LIMIT_PER_IP"],
             rate_per_key=rates["BUGRELAY_RATE_LIMIT_PER_KEY"],
