@@ -46,10 +46,6 @@ class BackgroundWorker:
                 self._idle.wait(remaining)
         return True
 
-    @property
-    def pending(self) -> int:
-        return self._pending
-
     def kill(self) -> None:
         """Stop the thread after the jobs already queued (does not wait)."""
         with self._lock:
