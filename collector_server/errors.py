@@ -43,6 +43,10 @@ class ApiError(Exception):
         return JSONResponse({"error": error}, status_code=self.status, headers=self.headers)
 
 
+def report_not_found(project_id: int, report_id: str) -> ApiError:
+    return ApiError(404, "report_not_found", f"no report {report_id} in project {project_id}")
+
+
 def field_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collector_server.api import _params
 from collector_server.api._auth import require_admin
-from collector_server.errors import ApiError
+from collector_server.errors import ApiError, report_not_found
 from collector_server.state import AppState
-from collector_server.store import InvalidCursorError
+from collector_server.store import InvalidCursorError, Page, Store
 
 
 def _state(request: Request) -> AppState:
@@ -25,26 +27,27 @@ async def get_report(request: Request) -> Response:
     report_id = _params.report_id(request)
     body = await run_in_threadpool(state.store.get_report, project_id, report_id)
     if body is None:
-        raise ApiError(404, "report_not_found", f"no report {report_id} in project {project_id}")
+        raise report_not_found(project_id, report_id)
     return JSONResponse(body)
 
 
 async def list_reports(request: Request) -> Response:
-    return await _list(request, "reports")
+    return await _list(request, Store.list_reports)
 
 
 async def list_groups(request: Request) -> Response:
-    return await _list(request, "groups")
+    return await _list(request, Store.list_groups)
 
 
-async def _list(request: Request, what: str) -> Response:
+async def _list(
+    request: Request, lister: Callable[[Store, int, int, str | None], Page]
+) -> Response:
     state = _state(request)
     project_id: int = request.path_params["project_id"]
     limit = _params.page_limit(request)
     cursor = request.query_params.get("cursor")
-    lister = state.store.list_reports if what == "reports" else state.store.list_groups
     try:
-        page = await run_in_threadpool(lister, project_id, limit, cursor)
+        page = await run_in_threadpool(lister, state.store, project_id, limit, cursor)
     except InvalidCursorError as exc:
         raise ApiError(400, "invalid_cursor", str(exc)) from None
     return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})

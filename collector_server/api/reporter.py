@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from collector_server.api import _params
 from collector_server.api._auth import admit_client
 from collector_server.api._body import read_json
-from collector_server.errors import ApiError, describe_validation_error
+from collector_server.errors import ApiError, describe_validation_error, report_not_found
 from collector_server.state import AppState
 from collector_server.store import AlreadyRatedError, ReportNotFoundError
 from sdk.models import Rating
@@ -29,7 +29,7 @@ async def get_status(request: Request) -> Response:
     report_id = _params.report_id(request)
     status = await run_in_threadpool(state.store.report_status, project_id, report_id)
     if status is None:
-        raise ApiError(404, "report_not_found", f"no report {report_id} in project {project_id}")
+        raise report_not_found(project_id, report_id)
     return JSONResponse(status)
 
 
@@ -50,8 +50,8 @@ async def post_rating(request: Request) -> Response:
         ) from None
     try:
         await run_in_threadpool(state.store.add_rating, project_id, report_id, rating)
-    except ReportNotFoundError as exc:
-        raise ApiError(404, "report_not_found", str(exc)) from None
+    except ReportNotFoundError:
+        raise report_not_found(project_id, report_id) from None
     except AlreadyRatedError as exc:
         raise ApiError(409, "already_rated", str(exc)) from None
     return JSONResponse({"id": report_id, "score": rating.score}, status_code=201)
