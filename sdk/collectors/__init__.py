@@ -2,11 +2,28 @@
 
 A collector is set up once by :class:`sdk.client.Client` and then applied to each report draft
 on the host thread, so ``apply`` must be fast and do no I/O: anything slow (reading files,
-asking the OS) belongs in ``setup``. The draft is a plain dict in wire-schema shape; the worker
-validates it later. A collector whose dependency is missing raises :class:`DidNotEnable` from
-``setup`` and is skipped.
+asking the OS) belongs in ``setup``. A collector whose dependency is missing raises
+:class:`DidNotEnable` from ``setup`` and is skipped. Collectors that hook into the host (logging,
+``requests``, ``sys.excepthook``) install their hooks once per process; the hooks look up the
+current client when they fire and do nothing while the SDK is off, so a second ``init()`` never
+hooks twice.
 
-Collectors are registered by name with an import string and imported lazily.
+The draft is a plain dict in wire-schema shape (``sdk.models.Report``), with one exception: the
+buffers that would be costly to turn into wire dicts on the host thread travel compact, under the
+private key ``"_trail"``, and the worker expands them (``sdk._payload.expand``):
+
+- ``_trail["actions"]``: rows ``[ts, category, message, level, data, args, origin]``; ``ts`` is
+  Unix time, ``level`` a level name or a ``logging`` number, ``args`` the %-arguments of a log
+  message not yet formatted (or null), ``origin`` one of :data:`sdk.scope.ORIGIN_MANUAL`,
+  ``ORIGIN_LOG``, ``ORIGIN_HTTP`` (for a log row ``data`` is the logger's name).
+- ``_trail["logs"]``: rows ``[ts, levelno, logger, message, args]``.
+- ``_trail["network"]``: rows ``[ts, method, url, status, duration_ms, error]``.
+- ``_trail["sentry"]``: Sentry's breadcrumbs as Sentry keeps them, when the Sentry bridge found
+  an active sentry-sdk; ``_trail["sentry_covers"]`` lists the origins (``"log"``, ``"http"``)
+  Sentry already records, whose rows of our own the worker then leaves out.
+
+Collectors are registered by name with an import string and imported lazily; the app turns one
+off with ``disabled_collectors=[name]``.
 """
 
 from __future__ import annotations
@@ -33,8 +50,13 @@ class Collector(Protocol):
 
 
 DEFAULT_COLLECTORS: dict[str, str] = {
+    "release": "sdk.collectors.release:ReleaseCollector",
     "environment": "sdk.collectors.environment:EnvironmentCollector",
     "exceptions": "sdk.collectors.exceptions:ExceptionCollector",
+    "crashes": "sdk.collectors.crashes:CrashCollector",
+    "logs": "sdk.collectors.logs:LoggingCollector",
+    "requests": "sdk.collectors.requests:RequestsCollector",
+    "sentry": "sdk.collectors.sentry:SentryBridgeCollector",
 }
 
 
