@@ -14,6 +14,7 @@ loaded by ``init()`` and the background worker when they are first needed.
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -58,10 +59,18 @@ def init(
     from sdk.client import Client  # noqa: PLC0415
     from sdk.options import Options  # noqa: PLC0415
 
-    opts = Options.from_init(dsn, release, environment, options)
+    caller = sys._getframe(1).f_globals
+    opts = Options.from_init(
+        dsn,
+        release,
+        environment,
+        options,
+        caller_module=caller.get("__name__"),
+        caller_file=caller.get("__file__"),
+    )
     if opts.debug:
         _enable_debug_logging()
-    global_scope().resize(opts.max_actions)
+    global_scope().resize(opts.max_actions, opts.max_logs, opts.max_network)
     client = Client(opts) if opts.enabled else None
     previous = _swap_client(client)
     if previous is not None:
@@ -83,7 +92,7 @@ def report_bug(
     attachments: Iterable[AttachmentInput] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """Send a bug report; returns its id at once ("" when the SDK is off or the report was dropped).
+    """Send a bug report; returns its id at once ("" when the SDK is off).
 
     Called inside an ``except`` block, the exception being handled is attached. ``attachments``
     are ``(name, bytes)`` or ``(name, bytes, content_type)`` tuples, or mappings with those keys.
@@ -106,10 +115,11 @@ def add_action(
     level: str = "info",
 ) -> None:
     """Record one step of the action trail ("opened Settings", "clicked Save")."""
-    if _client is None:
+    client = _client
+    if client is None:
         return
     with capture_internal_exceptions():
-        current_scope().add_action(message, category, level, dict(data) if data else None)
+        client.add_action(message, category, level, dict(data) if data else None)
 
 
 def set_user(user: Mapping[str, Any] | None = None, /, **fields: Any) -> None:

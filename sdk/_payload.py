@@ -1,10 +1,10 @@
-"""Turn the JSON a host thread produced into a valid wire-schema v1 report, on the worker.
+"""Turn wire-shaped report data into a valid wire-schema v1 report, on the worker.
 
-The host thread only builds plain dicts and ``json.dumps`` them (cheap, and ready for the disk
-spool). Validation against :class:`sdk.models.Report` happens here, off the host thread. What
-does not fit the schema is repaired rather than refused: strings over their limit are cut with an
-ellipsis, lists keep their newest items, and values of the wrong shape are removed. A report is
-only given up on when no repair can make it valid (e.g. no title, description or exception).
+``sdk._prepare`` expands the host thread's draft into wire shape; validation against
+:class:`sdk.models.Report` happens here, off the host thread. What does not fit the schema is
+repaired rather than refused: strings over their limit are cut with an ellipsis, lists keep
+their newest items, and values of the wrong shape are removed. A report is only given up on when
+no repair can make it valid (e.g. no title, description or exception).
 """
 
 from __future__ import annotations
@@ -23,17 +23,20 @@ _KEEP_NEWEST = frozenset({"actions", "logs", "network", "frames"})
 
 
 def finalize(payload: bytes) -> bytes | None:
-    """Valid report JSON for ``payload``, or None when it cannot be made valid."""
-    data = json.loads(payload)
+    """Valid report JSON for wire-shaped ``payload``, or None when it cannot be made valid."""
+    report = validate(json.loads(payload))
+    return None if report is None else report.model_dump_json(exclude_none=True).encode()
+
+
+def validate(data: dict[str, Any]) -> Report | None:
+    """``data`` (changed in place) repaired until it is a valid report, or None."""
     for _ in range(_MAX_REPAIR_ROUNDS):
         try:
-            report = Report.model_validate(data)
+            return Report.model_validate(data)
         except ValidationError as exc:
             if not _repair(data, exc.errors(include_url=False)):
                 logger.error("BugRelay cannot send an invalid report: %s", exc)
                 return None
-        else:
-            return report.model_dump_json(exclude_none=True).encode()
     return None
 
 

@@ -87,18 +87,7 @@ class Options:
         return opts
 
     def _check(self) -> None:
-        for name in ("max_actions", "queue_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"sdk.init() option {name} must be a positive int, not {value!r}")
-        for name in ("max_logs", "max_network"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"sdk.init() option {name} must be an int >= 0, not {value!r}")
-        for name in ("shutdown_timeout", "send_timeout"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"sdk.init() option {name} must be seconds >= 0, not {value!r}")
+        self._check_numbers()
         for name in ("before_send", "before_action"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise TypeError(f"sdk.init() option {name} must be callable")
@@ -121,6 +110,20 @@ class Options:
         self.log_level = _level_name("log_level", self.log_level)
         if self.action_log_level is not None:
             self.action_log_level = _level_name("action_log_level", self.action_log_level)
+
+    def _check_numbers(self) -> None:
+        for name in ("max_actions", "queue_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"sdk.init() option {name} must be a positive int, not {value!r}")
+        for name in ("max_logs", "max_network"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"sdk.init() option {name} must be an int >= 0, not {value!r}")
+        for name in ("shutdown_timeout", "send_timeout"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"sdk.init() option {name} must be seconds >= 0, not {value!r}")
 
     @property
     def enabled(self) -> bool:

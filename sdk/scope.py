@@ -1,11 +1,13 @@
-"""Per-context user, tags and action trail.
+"""Per-context user, tags and buffers: the action trail, recent logs and failed requests.
 
 The current scope lives in a ``ContextVar``: code that runs inside :func:`isolation_scope` (one
 web request, one task) records into its own copy, so concurrent requests in one async server do
 not mix their trails. Outside of any isolation scope everything goes to one process-wide scope.
 
-Actions are stored as tuples and turned into wire dicts only when a report is built: recording an
-action is an ``append`` to a bounded ``deque``, and memory stays bounded whatever the host does.
+Every buffer is a bounded ``deque`` of compact rows (tuples), turned into wire dicts only on the
+worker (``sdk._payload.expand``): recording is one ``append``, taking a report's snapshot is one
+``list()`` per buffer, and memory stays bounded whatever the host does. The row layouts are
+described in :mod:`sdk.collectors`.
 """
 
 from __future__ import annotations
@@ -15,26 +17,45 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any
 
-# (unix time, category, message, level, data)
-ActionTuple = tuple[float, str, str, str, dict[str, Any] | None]
+# Where an action came from: the worker leaves automatic ones out when Sentry recorded them too.
+ORIGIN_MANUAL = 0
+ORIGIN_LOG = 1
+ORIGIN_HTTP = 2
+
+# (unix time, category, message, level, data, %-args of a log message or None, origin)
+ActionRow = tuple[float, str, str, "str | int", Any, "tuple[Any, ...] | None", int]
+# (unix time, levelno, logger name, message, %-args or None)
+LogRow = tuple[float, int, str, str, "tuple[Any, ...] | None"]
+# (unix time, method, url, status or None, duration in ms or None, error or None)
+NetworkRow = tuple[float, str, str, "int | None", "float | None", "str | None"]
 
 DEFAULT_MAX_ACTIONS = 100
+DEFAULT_MAX_LOGS = 200
+DEFAULT_MAX_NETWORK = 30
 
 
 class Scope:
-    __slots__ = ("actions", "tags", "user")
+    __slots__ = ("actions", "logs", "network", "tags", "user")
 
-    def __init__(self, max_actions: int = DEFAULT_MAX_ACTIONS) -> None:
-        self.actions: deque[ActionTuple] = deque(maxlen=max_actions)
+    def __init__(
+        self,
+        max_actions: int = DEFAULT_MAX_ACTIONS,
+        max_logs: int = DEFAULT_MAX_LOGS,
+        max_network: int = DEFAULT_MAX_NETWORK,
+    ) -> None:
+        self.actions: deque[ActionRow] = deque(maxlen=max_actions)
+        self.logs: deque[LogRow] = deque(maxlen=max_logs)
+        self.network: deque[NetworkRow] = deque(maxlen=max_network)
         self.user: dict[str, Any] | None = None
         self.tags: dict[str, str] = {}
 
     def fork(self) -> Scope:
-        child = Scope(self.actions.maxlen or DEFAULT_MAX_ACTIONS)
-        child.actions.extend(self.actions)
+        child = Scope.__new__(Scope)
+        child.actions = self.actions.copy()
+        child.logs = self.logs.copy()
+        child.network = self.network.copy()
         child.user = dict(self.user) if self.user is not None else None
         child.tags = dict(self.tags)
         return child
@@ -42,28 +63,30 @@ class Scope:
     def add_action(
         self, message: str, category: str, level: str, data: dict[str, Any] | None
     ) -> None:
-        self.actions.append((time.time(), category, message, level, data))
+        self.actions.append((time.time(), category, message, level, data, None, ORIGIN_MANUAL))
 
     def clear(self) -> None:
         self.actions.clear()
+        self.logs.clear()
+        self.network.clear()
         self.user = None
         self.tags = {}
 
-    def resize(self, max_actions: int) -> None:
+    def resize(self, max_actions: int, max_logs: int, max_network: int) -> None:
         if self.actions.maxlen != max_actions:
             self.actions = deque(self.actions, maxlen=max_actions)
+        if self.logs.maxlen != max_logs:
+            self.logs = deque(self.logs, maxlen=max_logs)
+        if self.network.maxlen != max_network:
+            self.network = deque(self.network, maxlen=max_network)
 
-    def snapshot_actions(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "timestamp": datetime.fromtimestamp(ts, UTC).isoformat(),
-                "category": category,
-                "message": message,
-                "level": level,
-                "data": data,
-            }
-            for ts, category, message, level, data in list(self.actions)
-        ]
+    def snapshot(self) -> dict[str, list[Any]]:
+        """The buffers as lists of rows, oldest first (the draft's ``_trail``)."""
+        return {
+            "actions": list(self.actions),
+            "logs": list(self.logs),
+            "network": list(self.network),
+        }
 
 
 _global_scope = Scope()
@@ -80,7 +103,7 @@ def global_scope() -> Scope:
 
 @contextmanager
 def isolation_scope() -> Iterator[Scope]:
-    """Record user, tags and actions of the enclosed code into a copy of the current scope."""
+    """Record user, tags, actions and logs of the enclosed code into a copy of the current scope."""
     scope = current_scope().fork()
     token = _current.set(scope)
     try:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sdk._guard import busy
 from sdk.models import Report
 from sdk.transports.base import Transport
 
@@ -31,11 +32,9 @@ class CapturingTransport(Transport):
         self._lock = threading.Lock()
 
     def send(self, payload: bytes, report_id: str) -> bool:
-        from sdk._payload import finalize  # noqa: PLC0415
-
-        body = finalize(payload)
+        with busy():  # the worker's half, run here at once: not the app's logging
+            body = self.prepare(payload)
         if body is None:
-            self.record_lost("invalid")
             return False
         with self._lock:
             self.reports.append(Report.model_validate_json(body))

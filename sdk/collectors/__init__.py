@@ -60,6 +60,16 @@ DEFAULT_COLLECTORS: dict[str, str] = {
 }
 
 
+def fill(draft: Draft, key: str, values: dict[str, Any]) -> None:
+    """Copy ``values`` into the draft's section ``key``, keeping every field already there."""
+    section = draft.get(key)
+    if section is None:
+        draft[key] = dict(values)
+    elif isinstance(section, dict):
+        for field, value in values.items():
+            section.setdefault(field, value)
+
+
 def load(import_string: str) -> type[Collector]:
     module_name, _, attr = import_string.partition(":")
     cls: type[Collector] = getattr(importlib.import_module(module_name), attr)

@@ -94,6 +94,8 @@ class HttpTransport(Transport):
                 import requests  # noqa: PLC0415
 
                 session = requests.Session()
+                # Our own deliveries are not the app's HTTP calls (see collectors/requests.py).
+                session._bugrelay_internal = True  # type: ignore[attr-defined]
                 session.headers.update(
                     {
                         "User-Agent": f"bugrelay-python/{__version__}",
@@ -104,11 +106,8 @@ class HttpTransport(Transport):
             return self._session
 
     def _deliver(self, payload: bytes, report_id: str) -> None:
-        from sdk._payload import finalize  # noqa: PLC0415  (pydantic loads on the worker)
-
-        body = finalize(payload)
+        body = self.prepare(payload)
         if body is None:
-            self.record_lost("invalid")
             return
         headers = {"Content-Type": "application/json"}
         if len(body) > GZIP_THRESHOLD:

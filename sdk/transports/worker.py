@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from sdk._guard import capture_internal_exceptions
+from sdk._guard import capture_internal_exceptions, mark_sdk_thread
 
 Job = Callable[[], None]
 
@@ -67,6 +67,7 @@ class BackgroundWorker:
             self._thread, self._thread_pid = thread, os.getpid()
 
     def _run(self) -> None:
+        mark_sdk_thread()
         while True:
             job = self._queue.get()
             if job is None:

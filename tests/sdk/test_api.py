@@ -58,6 +58,10 @@ def test_the_dsn_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         ({"max_actions": 0}, ValueError, "max_actions must be a positive int"),
         ({"shutdown_timeout": -1}, ValueError, "shutdown_timeout must be seconds"),
         ({"before_send": 3}, TypeError, "before_send must be callable"),
+        ({"before_action": "x"}, TypeError, "before_action must be callable"),
+        ({"max_logs": -1}, ValueError, "max_logs must be an int >= 0"),
+        ({"log_level": "loud"}, ValueError, "log_level must be one of debug"),
+        ({"denylist": "password"}, TypeError, "denylist must be a list of str"),
         ({"dsn": "http://nokey.example.com/1"}, InvalidDsnError, "no public key"),
     ],
 )
@@ -167,10 +171,11 @@ def test_before_send_can_change_or_drop_a_report() -> None:
         return report
 
     sdk.init(DSN, transport=transport, before_send=before_send)
-    assert sdk.report_bug("a secret thing") == ""
+    assert sdk.report_bug("a secret thing")  # before_send runs on the worker, later
     assert sdk.report_bug("a normal thing")
     [report] = transport.reports
     assert report.tags == {"checked": "yes"}
+    assert transport.lost == {}  # dropped by the app's choice: not lost
 
 
 class ExplodingTransport(Transport):
