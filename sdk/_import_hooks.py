@@ -13,11 +13,13 @@ import functools
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from sdk._guard import capture_internal_exceptions
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
 
 Callback = Callable[[ModuleType], None]
 
@@ -39,7 +41,9 @@ def when_imported(name: str, callback: Callback) -> None:
         callback(module)
 
 
-class _Finder(MetaPathFinder):
+class _Finder:
+    """A meta path finder (the protocol needs only ``find_spec``; importlib.abc costs 3 ms)."""
+
     def find_spec(
         self,
         fullname: str,
@@ -61,7 +65,7 @@ class _Finder(MetaPathFinder):
 
 
 def _find_with_others(
-    me: MetaPathFinder, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    me: Any, fullname: str, path: Sequence[str] | None, target: ModuleType | None
 ) -> ModuleSpec | None:
     for finder in sys.meta_path:
         if finder is me or not hasattr(finder, "find_spec"):

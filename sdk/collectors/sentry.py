@@ -70,6 +70,8 @@ class SentryBridgeCollector:
     def setup(self, client: Client) -> None:
         level = client.options.action_log_level
         self._action_log_level = level_number(level) if level is not None else None
+        if "sentry_sdk.integrations.logging" in sys.modules:  # only if the app loaded it
+            _keep_our_logs_out_of_sentry()
 
     def apply(self, draft: Draft) -> None:
         with capture_internal_exceptions():
@@ -174,23 +176,31 @@ def _breadcrumbs() -> list[dict[str, Any]]:
     import sentry_sdk  # noqa: PLC0415
 
     crumbs: list[dict[str, Any]] = []
+    scopes_with_crumbs = 0
     for scope in (
         sentry_sdk.get_global_scope(),
         sentry_sdk.get_isolation_scope(),
         sentry_sdk.get_current_scope(),
     ):
+        if not scope._breadcrumbs:
+            continue
+        scopes_with_crumbs += 1
         for crumb in scope._breadcrumbs:
             when = crumb.get("timestamp")
             if isinstance(when, datetime):
                 crumb = {**crumb, "timestamp": when.timestamp()}  # noqa: PLW2901
             crumbs.append(crumb)
-    crumbs.sort(key=_sort_key)
+    if scopes_with_crumbs > 1:  # each scope's crumbs are in order already: merge only then
+        crumbs.sort(key=_sort_key)
     return crumbs
 
 
 def _sort_key(crumb: object) -> float:
-    when = _timestamp(crumb.get("timestamp")) if isinstance(crumb, dict) else None
-    return when.timestamp() if when is not None else 0.0
+    when = crumb.get("timestamp") if isinstance(crumb, dict) else None
+    if isinstance(when, float):
+        return when  # what _breadcrumbs made of a datetime
+    parsed = _timestamp(when)
+    return parsed.timestamp() if parsed is not None else 0.0
 
 
 def _timestamp(value: object) -> datetime | None:

@@ -17,7 +17,7 @@ def test_the_quickstart_example_delivers_a_bug_and_a_crash(collector: Collector)
     bug = collector.get_report(bug_id).json()
     crash = collector.get_report(crash_id).json()
     assert bug["title"] == "Save does nothing"
-    assert bug["app"] == {"release": "1.0.0", "environment": "example"}
+    assert (bug["app"]["release"], bug["app"]["environment"]) == ("1.0.0", "example")
     assert crash["exception"]["type"] == "FileNotFoundError"
     assert crash["exception"]["frames"][-1]["function"] == "load_settings"
     assert [a["message"] for a in crash["actions"]] == [
