@@ -111,10 +111,17 @@ def _formatted(record: logging.LogRecord) -> str:
     return message
 
 
+_installed = False
+
+
 def _install() -> None:
-    original = logging.Logger.callHandlers
-    if getattr(original, "_bugrelay", False):
+    # Once per process, by a flag: another library (Sentry) may have wrapped ours since, so the
+    # method found now need not be ours even though ours is in the chain.
+    global _installed  # noqa: PLW0603
+    if _installed:
         return
+    _installed = True
+    original = logging.Logger.callHandlers
     sdk_module = sys.modules["sdk"]
 
     def callHandlers(self: logging.Logger, record: logging.LogRecord) -> None:
@@ -133,6 +140,5 @@ def _install() -> None:
                     finally:
                         _state.busy = False
 
-    callHandlers._bugrelay = True  # type: ignore[attr-defined]
     callHandlers.__wrapped__ = original  # type: ignore[attr-defined]
     logging.Logger.callHandlers = callHandlers  # type: ignore[method-assign]

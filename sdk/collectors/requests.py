@@ -72,11 +72,16 @@ class RequestsCollector:
             scope.network.append((started, method, url, status, duration_ms, error))
 
 
+_patched = False
+
+
 def _patch(requests: ModuleType) -> None:
+    global _patched  # noqa: PLW0603  (once per process: others may wrap ours later)
+    if _patched:
+        return
+    _patched = True
     session_class = requests.sessions.Session
     original = session_class.send
-    if getattr(original, "_bugrelay", False):
-        return
     sdk_module = sys.modules["sdk"]
 
     @functools.wraps(original)
@@ -97,7 +102,6 @@ def _patch(requests: ModuleType) -> None:
         _record(collector, started, start, request, response.status_code, None)
         return response
 
-    send._bugrelay = True  # type: ignore[attr-defined]
     session_class.send = send
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -217,3 +219,60 @@ def test_importing_and_initialising_the_sdk_loads_neither_pydantic_nor_requests(
     ).stdout.split("\n")
     assert out[0] == "[]"
     assert out[1] == "['tenacity']"
+
+
+def test_capture_reports_shows_the_collected_context() -> None:
+    logger = logging.getLogger("shop.capture")
+    logger.setLevel(logging.INFO)
+    with capture_reports() as reports:
+        logger.info("saving %s", "invoice-7")
+        sdk.add_action("clicked Save", category="ui.click")
+        try:
+            {}["price"]
+        except KeyError:
+            sdk.report_bug("Save fails")
+    logger.setLevel(logging.NOTSET)
+    [report] = reports  # filled at once: the worker's half ran inside report_bug
+    assert [e.message for e in report.logs] == ["saving invoice-7"]
+    assert [a.message for a in report.actions] == ["saving invoice-7", "clicked Save"]
+    assert report.exception is not None
+    assert report.exception.type == "KeyError"
+    assert report.runtime is not None
+    assert report.device is not None
+    assert report.device.family in {"server", "desktop"}
+
+
+def test_app_data_marshal_and_json_cannot_write_is_sent_as_text_or_left_out(
+    captured: CapturingTransport,
+) -> None:
+    class Money:
+        def __repr__(self) -> str:
+            return "Money(9.50 EUR)"
+
+    circular: dict[str, Any] = {}
+    circular["self"] = circular
+    sdk.add_action("paid", data={"amount": Money()})
+    sdk.report_bug("objects", extra={"total": Money(), "when": datetime(2026, 1, 2, tzinfo=UTC)})
+    sdk.report_bug("circular", extra={"loop": circular})
+    objects, looped = captured.reports
+    assert objects.extra == {"total": "Money(9.50 EUR)", "when": "2026-01-02T00:00:00+00:00"}
+    assert objects.actions[0].data == {"amount": "Money(9.50 EUR)"}
+    assert looped.title == "circular"
+    assert looped.extra is None  # could not be written at all: the report still goes
+
+
+def test_isolation_scopes_keep_their_logs_apart(captured: CapturingTransport) -> None:
+    logger = logging.getLogger("shop.requests")
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("before any request")
+        with sdk.isolation_scope():
+            logger.info("in request A")
+            sdk.report_bug("A")
+        logger.info("after")
+        sdk.report_bug("outside")
+    finally:
+        logger.setLevel(logging.NOTSET)
+    inside, outside = captured.reports
+    assert [e.message for e in inside.logs] == ["before any request", "in request A"]
+    assert [e.message for e in outside.logs] == ["before any request", "after"]

@@ -220,3 +220,22 @@ def test_a_million_log_lines_keep_memory_bounded(app_logger: logging.Logger) -> 
     assert len(scope.actions) == 100
     # 300 rows are kept whatever was logged; a leak of one block per line would be 1,000,000.
     assert grown < 2_000, f"{grown} more memory blocks after a million lines"
+
+
+def test_a_library_wrapping_the_hook_after_us_does_not_make_us_record_twice(
+    app_logger: logging.Logger,
+) -> None:
+    capture()  # our hook is in place
+    ours = logging.Logger.callHandlers
+
+    def theirs(self: logging.Logger, record: logging.LogRecord) -> None:  # as Sentry does
+        ours(self, record)
+
+    logging.Logger.callHandlers = theirs  # type: ignore[method-assign]
+    try:
+        transport = capture()  # a second init() must not wrap theirs again
+        app_logger.info("once")
+        sdk.report_bug("once")
+    finally:
+        logging.Logger.callHandlers = ours  # type: ignore[method-assign]
+    assert [e.message for e in transport.reports[0].logs] == ["once"]
