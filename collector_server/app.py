@@ -45,6 +45,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     routes = [
         Route(f"{project}/reports", intake.create_report, methods=["POST"]),
         Route(f"{project}/reports", admin.list_reports, methods=["GET"]),
+        Route(f"{project}/client-report", intake.create_client_report, methods=["POST"]),
         Route(f"{project}/reports/{{report_id}}", admin.get_report, methods=["GET"]),
         Route(f"{project}/reports/{{report_id}}/status", reporter.get_status, methods=["GET"]),
         Route(f"{project}/reports/{{report_id}}/rating", reporter.post_rating, methods=["POST"]),

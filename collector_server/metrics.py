@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import CollectorRegistry, Counter, disable_created_metrics, generate_latest
 
 # The *_created gauges double the output and nobody reads them.
@@ -27,6 +29,16 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.sdk_discarded = Counter(
+            "bugrelay_sdk_discarded_reports",
+            "Reports that SDKs say they had to give up on, by project and reason.",
+            ["project_id", "reason"],
+            registry=self.registry,
+        )
+
+    def count_discarded(self, project_id: int, counts: Mapping[str, int]) -> None:
+        for reason, count in counts.items():
+            self.sdk_discarded.labels(project_id=str(project_id), reason=reason).inc(count)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import json
 import marshal
+import os
+import sys
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdk._guard import busy, capture_internal_exceptions, logger
 from sdk._version import __version__
@@ -22,6 +24,9 @@ from sdk.collectors import DEFAULT_COLLECTORS, Collector, DidNotEnable, Draft, l
 from sdk.options import Options
 from sdk.scope import ORIGIN_MANUAL, ActionRow, current_scope
 from sdk.transports.base import Transport
+
+if TYPE_CHECKING:
+    from sdk.transports.spool import Spool
 
 AttachmentInput = Mapping[str, Any] | tuple[str, bytes] | tuple[str, bytes, str]
 
@@ -56,7 +61,10 @@ class Client:
 
         assert options.dsn is not None
         return HttpTransport(
-            options.dsn, queue_size=options.queue_size, timeout=options.send_timeout
+            options.dsn,
+            queue_size=options.queue_size,
+            timeout=options.send_timeout,
+            spool=_open_spool(options),
         )
 
     def report(
@@ -146,6 +154,39 @@ class Client:
 
     def close(self, timeout: float | None = None) -> None:
         self.transport.close(self.options.shutdown_timeout if timeout is None else timeout)
+
+
+def _open_spool(options: Options) -> Spool | None:
+    """The disk spool for this DSN, or None (off, or unusable here: reports stay in memory)."""
+    if not options.spool:
+        return None
+    from sdk.transports.spool import Spool  # noqa: PLC0415
+
+    root = options.spool_dir or default_spool_dir()
+    try:
+        return Spool.open(
+            root,
+            str(options.dsn),
+            max_reports=options.spool_max_reports,
+            max_bytes=options.spool_max_bytes,
+            max_age=options.spool_max_age,
+            fsync=options.spool_fsync,
+        )
+    except OSError as exc:  # SpoolUnavailable: not writable, disk full, no fcntl
+        logger.warning("BugRelay cannot use its spool at %s (%s): memory only", root, exc)
+        return None
+
+
+def default_spool_dir() -> str:
+    """The user's cache directory, as platformdirs would say (importing it costs ~25 ms)."""
+    home = os.path.expanduser("~")
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
+        return os.path.join(base, "bugrelay", "Cache", "spool")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Caches", "bugrelay", "spool")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    return os.path.join(base, "bugrelay", "spool")
 
 
 def _attachment(value: AttachmentInput) -> dict[str, Any]:

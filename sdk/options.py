@@ -37,6 +37,12 @@ class Options:
     action_log_level: str | None = "info"
     ignore_loggers: list[str] = field(default_factory=list)
     queue_size: int = 100
+    spool: bool = True
+    spool_dir: str | None = None
+    spool_max_reports: int = 1000
+    spool_max_bytes: int = 64 * 2**20
+    spool_max_age: float = 7 * 86400.0
+    spool_fsync: bool = True
     shutdown_timeout: float = 2.0
     send_timeout: float = 10.0
     send_default_pii: bool = False
@@ -79,6 +85,7 @@ class Options:
             dsn=Dsn.parse(dsn) if dsn else None,
             release=release or os.environ.get("BUGRELAY_RELEASE") or None,
             environment=environment or os.environ.get("BUGRELAY_ENVIRONMENT") or None,
+            spool_dir=options.pop("spool_dir", None) or os.environ.get("BUGRELAY_SPOOL_DIR"),
             caller_module=caller_module,
             caller_file=caller_file,
             **options,
@@ -91,7 +98,7 @@ class Options:
         for name in ("before_send", "before_action"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise TypeError(f"sdk.init() option {name} must be callable")
-        for name in ("release", "environment", "app_name"):
+        for name in ("release", "environment", "app_name", "spool_dir"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"sdk.init() option {name} must be a str, not {value!r}")
@@ -112,7 +119,7 @@ class Options:
             self.action_log_level = _level_name("action_log_level", self.action_log_level)
 
     def _check_numbers(self) -> None:
-        for name in ("max_actions", "queue_size"):
+        for name in ("max_actions", "queue_size", "spool_max_reports", "spool_max_bytes"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"sdk.init() option {name} must be a positive int, not {value!r}")
@@ -120,7 +127,7 @@ class Options:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"sdk.init() option {name} must be an int >= 0, not {value!r}")
-        for name in ("shutdown_timeout", "send_timeout"):
+        for name in ("shutdown_timeout", "send_timeout", "spool_max_age"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"sdk.init() option {name} must be seconds >= 0, not {value!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +15,10 @@ from tests.support import Collector, postgres_database, start_collector
 
 
 @pytest.fixture(autouse=True)
-def _sdk_test_mode() -> Iterator[None]:
-    """Re-raise what the SDK's guard swallows, and never really wait between retries."""
+def _sdk_test_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Re-raise what the SDK's guard swallows, never really wait between retries, and spool
+    into this test's own directory (never the user's cache, never another test's reports)."""
+    monkeypatch.setenv("BUGRELAY_SPOOL_DIR", str(tmp_path / "spool"))
     _guard.set_testing(reraise=True)
     _retry.set_testing(no_wait=True)
     yield

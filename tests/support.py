@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -92,7 +94,11 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def run_python(
     args: list[str], env: dict[str, str], timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run this interpreter with ``args`` (a script path or ``-c`` code) in a fresh process."""
+    """Run this interpreter with ``args`` (a script path or ``-c`` code) in a fresh process.
+
+    Its SDK spools into a new directory unless ``env`` names one (``BUGRELAY_SPOOL_DIR``).
+    """
+    env = {"BUGRELAY_SPOOL_DIR": tempfile.mkdtemp(prefix="bugrelay-spool-"), **env}
     return subprocess.run(
         [sys.executable, *args],
         env=env,
@@ -246,3 +252,104 @@ class HttpSink:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class FlakyProxy:
+    """A real HTTP proxy on a loopback port in front of a collector, whose behaviour tests set.
+
+    Modes: ``"up"`` forwards; ``"down"`` closes the listening socket (connections are refused);
+    ``answers`` (a list of ``(status, headers)``) are answered by the proxy itself, one per
+    request, before forwarding resumes; ``hold_after_forward`` forwards a request and then keeps
+    the client waiting until :meth:`release` (to kill a client in the middle of a send).
+    ``forwarded`` holds ``(report id, collector status)`` for each request that reached it.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.answers: list[tuple[int, dict[str, str]]] = []
+        self.forwarded: list[tuple[str, int]] = []
+        self.discarded_headers: list[str] = []
+        self.hold_after_forward = False
+        self.holding = threading.Event()
+        self._released = threading.Event()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = free_port()
+        self.up()
+
+    def dsn(self, collector: Collector) -> str:
+        return f"http://{collector.public_key}@127.0.0.1:{self.port}/{collector.project_id}"
+
+    def up(self) -> None:
+        if self._server is not None:
+            return
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with proxy._lock:
+                    answer = proxy.answers.pop(0) if proxy.answers else None
+                if answer is not None:
+                    self._reply(answer[0], answer[1], b'{"error": {"code": "proxy"}}')
+                    return
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() in ("content-type", "content-encoding", "x-bugrelay-key")
+                    or k.lower().startswith("x-bugrelay")
+                }
+                if "X-BugRelay-Discarded" in self.headers:
+                    proxy.discarded_headers.append(self.headers["X-BugRelay-Discarded"])
+                response = requests.post(
+                    proxy.upstream + self.path, data=body, headers=headers, timeout=60
+                )
+                raw = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+                report_id = str(json.loads(raw).get("id"))
+                with proxy._lock:
+                    proxy.forwarded.append((report_id, response.status_code))
+                if proxy.hold_after_forward:
+                    proxy.holding.set()
+                    proxy._released.wait(60)
+                    return  # the client never hears back
+                self._reply(response.status_code, {}, response.content)
+
+            def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def down(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def stored(self) -> list[str]:
+        """Ids the collector stored anew (answered 202) through this proxy, in order."""
+        with self._lock:
+            return [rid for rid, status in self.forwarded if status == 202]
+
+    def close(self) -> None:
+        self.release()
+        self.down()

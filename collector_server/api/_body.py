@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
 from collector_server.errors import ApiError
+
+PairsHook = Callable[[list[tuple[str, Any]]], Any]
+"""A ``json.loads`` ``object_pairs_hook``: builds each object, and may refuse it (ApiError)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +28,9 @@ class Body:
     limit: int
 
 
-async def read_json(request: Request, limit: int) -> Any:
+async def read_json(request: Request, limit: int, pairs_hook: PairsHook | None = None) -> Any:
     """Read and parse a small JSON body in one step (on the event loop)."""
-    return parse_json(await read_body(request, limit))
+    return parse_json(await read_body(request, limit), pairs_hook)
 
 
 async def read_body(request: Request, limit: int) -> Body:
@@ -58,7 +62,7 @@ async def read_body(request: Request, limit: int) -> Body:
     return Body(bytes(body), encoding == "gzip", limit)
 
 
-def parse_json(body: Body) -> Any:
+def parse_json(body: Body, pairs_hook: PairsHook | None = None) -> Any:
     raw = _gunzip(body.data, body.limit) if body.gzipped else body.data
     try:
         text = raw.decode("utf-8")
@@ -67,7 +71,7 @@ def parse_json(body: Body) -> Any:
             400, "invalid_utf8", f"the body is not valid UTF-8 (at byte {exc.start})"
         ) from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         raise ApiError(
             400,

@@ -1,10 +1,15 @@
-"""``POST /api/v1/projects/{project_id}/reports``: where clients hand in reports.
+"""``POST /api/v1/projects/{project_id}/reports`` (and ``.../client-report``): where clients hand in
+reports, and the counts of the reports they had to give up on.
 
 The order is fixed so that nothing expensive happens for a request that will be refused:
-the project key, then the content type and encoding, then the size limits (before and while the
-body is read, and while it is decompressed), then JSON, then the schema version, then the wire
-schema. Only a report that passed all of them reaches the pipeline and the store, in one
-transaction: a refused report leaves nothing behind.
+the project key, then the ``X-BugRelay-Discarded`` header, then the content type and encoding,
+then the size limits (before and while the body is read, and while it is decompressed), then
+JSON, then the schema version, then the wire schema. Only a report that passed all of them
+reaches the pipeline and the store, in one transaction: a refused report leaves nothing behind.
+
+The discarded counts of the header are counted only when the report is newly stored (202): a
+repeat of a stored report id (200) carries the counts of its first delivery again, and counting
+them twice would be wrong. ``POST .../client-report`` takes counts without a report.
 """
 
 from __future__ import annotations
@@ -17,12 +22,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collector_server.api._auth import admit_client
-from collector_server.api._body import Body, parse_json, read_body
+from collector_server.api._body import Body, parse_json, read_body, read_json
+from collector_server.client_reports import (
+    HEADER,
+    parse_client_report,
+    parse_discarded_header,
+    refuse_duplicate_keys,
+)
 from collector_server.errors import ApiError, describe_validation_error
 from collector_server.pipeline import assess
 from collector_server.state import AppState
 from collector_server.store import ReportIdConflictError, Stored
 from sdk.models import SUPPORTED_SCHEMA_VERSIONS, Report
+
+MAX_CLIENT_REPORT_BODY = 16 * 1024
 
 
 async def create_report(request: Request) -> Response:
@@ -30,6 +43,7 @@ async def create_report(request: Request) -> Response:
     project_id: int = request.path_params["project_id"]
     try:
         await admit_client(request, state, project_id)
+        discarded = parse_discarded_header(request.headers.getlist(HEADER))
         body = await read_body(request, state.settings.max_body_bytes)
         stored = await run_in_threadpool(_store, state, project_id, body)
     except ApiError as exc:
@@ -37,12 +51,23 @@ async def create_report(request: Request) -> Response:
         raise
     if stored.created:
         state.metrics.accepted.inc()
+        state.metrics.count_discarded(project_id, discarded)
     else:
         state.metrics.repeated.inc()
     return JSONResponse(
         {"id": stored.report_id, "group_id": stored.group_id},
         status_code=202 if stored.created else 200,
     )
+
+
+async def create_client_report(request: Request) -> Response:
+    """``POST .../client-report``: discarded counts from an SDK that has no report to send."""
+    state: AppState = request.app.state.bugrelay
+    project_id: int = request.path_params["project_id"]
+    await admit_client(request, state, project_id)
+    data = await read_json(request, MAX_CLIENT_REPORT_BODY, refuse_duplicate_keys)
+    state.metrics.count_discarded(project_id, parse_client_report(data))
+    return Response(status_code=204)
 
 
 def _store(state: AppState, project_id: int, body: Body) -> Stored:

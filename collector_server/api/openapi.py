@@ -8,6 +8,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from collector_server.client_reports import (
+    HEADER,
+    MAX_COUNT,
+    MAX_ENTRIES,
+    MAX_HEADER_LENGTH,
+    REASON_MEANINGS,
+)
 from sdk._version import __version__
 from sdk.models import Rating, Report, ReportStatus
 
@@ -58,6 +65,21 @@ _KEY_QUERY = {
     "required": False,
     "description": "The project's public key, when a header cannot be sent.",
     "schema": {"type": "string"},
+}
+_DISCARDED_HEADER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Reports the SDK had to give up on since its last accepted request, as"
+        " `<reason>=<count>[, <reason>=<count>...]` (at most"
+        f" {MAX_ENTRIES} entries, each reason once, counts 1..{MAX_COUNT}, at most"
+        f" {MAX_HEADER_LENGTH} characters). Counted only when the report is newly stored (202);"
+        " the counts of a repeat (200) are those of its first delivery and are not counted"
+        " again. Reasons: see the ClientReport schema."
+    ),
+    "schema": {"type": "string", "maxLength": MAX_HEADER_LENGTH},
+    "example": "queue_full=3, network_error=1",
 }
 _GROUP_ID = {
     "name": "group_id",
@@ -115,6 +137,28 @@ def openapi_document() -> dict[str, Any]:
                             },
                         },
                     },
+                },
+            }
+        },
+    }
+    components["ClientReport"] = {
+        "type": "object",
+        "required": ["discarded"],
+        "additionalProperties": False,
+        "properties": {
+            "discarded": {
+                "type": "object",
+                "description": "Reports given up on, by reason.",
+                "minProperties": 1,
+                "additionalProperties": False,
+                "properties": {
+                    reason: {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_COUNT,
+                        "description": meaning[0].upper() + meaning[1:] + ".",
+                    }
+                    for reason, meaning in REASON_MEANINGS.items()
                 },
             }
         },
@@ -189,7 +233,7 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "createReport",
                     "summary": "Hand in a report (idempotent by the report's id).",
                     "security": [{"ingestKey": []}],
-                    "parameters": [_PROJECT_ID, _KEY_QUERY],
+                    "parameters": [_PROJECT_ID, _KEY_QUERY, _DISCARDED_HEADER],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -206,7 +250,8 @@ def openapi_document() -> dict[str, Any]:
                             "content": {"application/json": {"schema": _ACCEPTED}},
                         },
                         "400": _error(
-                            "Malformed JSON, gzip or UTF-8, or an unsupported schema_version."
+                            "Malformed JSON, gzip or UTF-8, an unsupported schema_version, or a"
+                            f" malformed {HEADER} header (invalid_discarded_header)."
                         ),
                         "401": _error("Missing or invalid project key."),
                         "409": _error("The report id belongs to another project."),
@@ -230,6 +275,32 @@ def openapi_document() -> dict[str, Any]:
                         "401": _error("Missing or invalid admin token."),
                     },
                 },
+            },
+            "/api/v1/projects/{project_id}/client-report": {
+                "post": {
+                    "operationId": "createClientReport",
+                    "summary": "Counts of reports an SDK gave up on, without a report.",
+                    "security": [{"ingestKey": []}],
+                    "parameters": [_PROJECT_ID, _KEY_QUERY],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": _REF.format(model="ClientReport")}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "204": {"description": "Counted."},
+                        "400": _error(
+                            "Malformed JSON, gzip or UTF-8, or not a valid client report"
+                            " (invalid_client_report; fields names the field)."
+                        ),
+                        "401": _error("Missing or invalid project key."),
+                        "413": _error("The body is over 16 KiB."),
+                        "415": _error("Wrong Content-Type or Content-Encoding."),
+                    },
+                }
             },
             "/api/v1/projects/{project_id}/reports/{report_id}/status": {
                 "get": {

@@ -31,7 +31,21 @@ def retrying(
     )
 
 
+def shortened(seconds: float) -> float:
+    """``seconds`` to wait between rounds of an outage: at most 0.05 when tests switched waiting
+    off (a loop that must not spin hot, not a retry policy)."""
+    return min(seconds, 0.05) if _no_wait else seconds
+
+
+requested: list[float] = []  # with waiting off: what would have been slept, for tests to check
+
+
 def sleep(seconds: float) -> None:
-    """Sleep, unless tests switched waiting off."""
-    if not _no_wait and seconds > 0:
-        time.sleep(seconds)
+    """Sleep, unless tests switched waiting off (then only note how long it would have been)."""
+    if seconds <= 0:
+        return
+    if _no_wait:
+        if len(requested) < 10_000:
+            requested.append(seconds)
+        return
+    time.sleep(seconds)

@@ -9,6 +9,21 @@ from sdk._guard import logger
 
 Prepare = Callable[[bytes], bytes]
 
+# Why a report was given up on: the reasons the collector takes in ``X-BugRelay-Discarded``
+# (collector_server/client_reports.py; a test keeps the two equal). docs/delivery.md explains each.
+DISCARD_REASONS = frozenset(
+    {
+        "queue_full",
+        "spool_full",
+        "expired",
+        "invalid",
+        "rejected",
+        "network_error",
+        "corrupted",
+        "torn",
+    }
+)
+
 
 class DropReport(Exception):  # a signal, not an error: its name does not end in Error
     """Raised by the preparer for a report that is not to be sent.

@@ -4,16 +4,19 @@ Retries (exponential backoff with jitter) on connection errors, timeouts, 408, 4
 waiting at least what ``Retry-After`` asks and sending nothing else until then. Other 4xx answers
 cannot be fixed by retrying: the report is logged once and counted as lost (``rejected``).
 The report id travels in the body and is the collector's idempotency key, so a retry after a lost
-answer never stores a report twice.
+answer never stores a report twice. Scheduling, the disk spool and flushing are the
+:class:`~sdk.transports.worker.DeliveryWorker`'s; docs/delivery.md states the guarantee.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import gzip
 import random
 import threading
 import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import tenacity
@@ -22,16 +25,20 @@ from sdk._guard import logger
 from sdk._version import __version__
 from sdk.dsn import Dsn
 from sdk.transports._retry import retrying, sleep
-from sdk.transports.base import Transport
-from sdk.transports.worker import BackgroundWorker
+from sdk.transports.base import DISCARD_REASONS, Transport
+from sdk.transports.worker import DeliveryWorker, Outcome
 
 if TYPE_CHECKING:
     import requests
+
+    from sdk.transports.spool import Spool
 
 GZIP_THRESHOLD = 1024
 MAX_ATTEMPTS = 6
 MAX_BACKOFF = 60.0
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
+DISCARDED_HEADER = "X-BugRelay-Discarded"
+MAX_COUNT = 1_000_000_000  # the collector's limit for one reason in one header
 
 
 class _RetryableError(Exception):
@@ -65,27 +72,81 @@ def _wait(state: tenacity.RetryCallState) -> float:
 
 
 class HttpTransport(Transport):
-    def __init__(self, dsn: Dsn, *, queue_size: int = 100, timeout: float = 10.0) -> None:
+    """Posts reports to the collector from a :class:`DeliveryWorker`, spooled on disk if given.
+
+    Reports the collector cannot take yet stay in the spool and are tried again later (in memory,
+    without a spool, they are given up after :data:`MAX_ATTEMPTS`, counted). Every report given
+    up on is counted by reason and the counts travel to the collector in the
+    ``X-BugRelay-Discarded`` header of the next report it accepts.
+    """
+
+    def __init__(
+        self,
+        dsn: Dsn,
+        *,
+        queue_size: int = 100,
+        timeout: float = 10.0,
+        spool: Spool | None = None,
+    ) -> None:
         super().__init__()
         self._dsn = dsn
         self._timeout = timeout
-        self._worker = BackgroundWorker(queue_size)
         self._session: requests.Session | None = None
         self._paused_until = 0.0
         self._session_lock = threading.Lock()
+        self._spool = spool
+        self._untold: Counter[str] = Counter()  # without a spool: counts not yet told
+        self._untold_lock = threading.Lock()
+        self._batch: _Batch | None = None
+        self._worker = DeliveryWorker(
+            self._deliver, self.record_lost, spool=spool, queue_size=queue_size
+        )
 
     def send(self, payload: bytes, report_id: str) -> bool:
-        if self._worker.submit(lambda: self._deliver(payload, report_id)):
-            return True
-        self.record_lost("queue_full")
-        return False
+        return self._worker.submit(report_id, payload)
 
     def flush(self, timeout: float) -> bool:
         return self._worker.flush(timeout)
 
     def close(self, timeout: float) -> None:
-        self.flush(timeout)
-        self._worker.kill()
+        self._worker.close(timeout)
+
+    def record_lost(self, reason: str, count: int = 1) -> None:
+        super().record_lost(reason, count)
+        if self._spool is not None and self._worker.spooling:
+            try:
+                self._spool.add_counts({reason: count})
+            except OSError:
+                pass  # the spool went away: keep the count in memory instead
+            else:
+                return
+        with self._untold_lock:
+            self._untold[reason] += count
+
+    def _discarded(self) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        if self._spool is not None:
+            with contextlib.suppress(OSError):  # unreadable: what memory holds is still told
+                counts.update(self._spool.counts())
+        with self._untold_lock:
+            counts.update(self._untold)
+        return {r: n for r, n in counts.items() if n > 0 and r in DISCARD_REASONS}
+
+    def _told(self, counts: dict[str, int]) -> None:
+        """The collector accepted a report carrying ``counts``: they are not to be sent again."""
+        left = Counter(counts)
+        with self._untold_lock:
+            for reason in list(left):
+                taken = min(left[reason], self._untold[reason])
+                self._untold[reason] -= taken
+                left[reason] -= taken
+            self._untold = +self._untold
+        left = +left
+        if left and self._spool is not None:
+            try:
+                self._spool.subtract_counts(left)
+            except OSError:
+                logger.debug("BugRelay could not update its spool's counts", exc_info=True)
 
     def _get_session(self) -> requests.Session:
         # requests is imported here, on the worker, so that sdk.init() stays cheap for the host.
@@ -105,39 +166,31 @@ class HttpTransport(Transport):
                 self._session = session
             return self._session
 
-    def _deliver(self, payload: bytes, report_id: str) -> None:
+    def _deliver(self, report_id: str, payload: bytes) -> Outcome:
+        """On the worker: one report to the collector, with retries. None: try again later."""
         body = self.prepare(payload)
         if body is None:
-            return
+            return "invalid"  # counted by prepare(), or dropped by the app's before_send
         headers = {"Content-Type": "application/json"}
         if len(body) > GZIP_THRESHOLD:
             body = gzip.compress(body, compresslevel=6)
             headers["Content-Encoding"] = "gzip"
+        batch = self._batch_for(report_id)
+        if batch.counts:
+            headers[DISCARDED_HEADER] = batch.header()
         try:
             for attempt in retrying(retry_on=_RetryableError, attempts=MAX_ATTEMPTS, wait=_wait):
                 with attempt:
-                    self._post_once(body, headers, report_id)
+                    response = self._post_once(body, headers, batch)
         except _RetryableError as exc:
-            logger.warning("BugRelay could not deliver report %s: %s", report_id, exc.reason)
-            self.record_lost("network_error")
-
-    def _post_once(self, body: bytes, headers: dict[str, str], report_id: str) -> None:
-        import requests  # noqa: PLC0415
-
-        pause = self._paused_until - time.monotonic()
-        sleep(pause)
-        try:
-            response = self._get_session().post(
-                self._dsn.reports_url, data=body, headers=headers, timeout=self._timeout
-            )
-        except requests.RequestException as exc:
-            raise _RetryableError(f"{type(exc).__name__}: {exc}") from exc
+            logger.warning("BugRelay could not deliver report %s yet: %s", report_id, exc.reason)
+            return None
         status = response.status_code
-        if status in RETRY_STATUSES:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None:
-                self._paused_until = time.monotonic() + retry_after
-            raise _RetryableError(f"HTTP {status}", retry_after)
+        if status == 400 and batch.counts and _error_code(response) == "invalid_discarded_header":
+            logger.error("BugRelay's loss counts were refused: %s", response.text[:500])
+            batch.counts = {}  # never let the counts cost the report: send it without them
+            return self._deliver(report_id, payload)
+        self._batch = None
         if status >= 400:
             logger.error(
                 "BugRelay collector refused report %s with HTTP %s: %s",
@@ -146,3 +199,60 @@ class HttpTransport(Transport):
                 response.text[:500],
             )
             self.record_lost("rejected")
+            return "rejected"
+        # 202: stored now, the counts with it. 200: stored before; the counts were counted only
+        # if an earlier try of this batch got no answer (that lost answer was the 202).
+        if batch.counts and (status == 202 or batch.unanswered):
+            self._told(batch.counts)
+        return "delivered"
+
+    def _batch_for(self, report_id: str) -> _Batch:
+        """The loss counts that travel with this report: fixed at its first try, so that every
+        retry carries the same ones and new counts wait for a later report."""
+        if self._batch is None or self._batch.report_id != report_id:
+            self._batch = _Batch(report_id, self._discarded())
+        return self._batch
+
+    def _post_once(self, body: bytes, headers: dict[str, str], batch: _Batch) -> requests.Response:
+        import requests  # noqa: PLC0415
+
+        pause = self._paused_until - time.monotonic()
+        sleep(pause)
+        if not batch.counts:
+            headers.pop(DISCARDED_HEADER, None)
+        try:
+            response = self._get_session().post(
+                self._dsn.reports_url, data=body, headers=headers, timeout=self._timeout
+            )
+        except requests.RequestException as exc:
+            batch.unanswered = batch.unanswered or bool(batch.counts)
+            raise _RetryableError(f"{type(exc).__name__}: {exc}") from exc
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                self._paused_until = time.monotonic() + retry_after
+            raise _RetryableError(f"HTTP {status}", retry_after)
+        return response
+
+
+class _Batch:
+    """Loss counts sent with one report, and whether a try of it may have been counted unseen."""
+
+    __slots__ = ("counts", "report_id", "unanswered")
+
+    def __init__(self, report_id: str, counts: dict[str, int]) -> None:
+        self.report_id = report_id
+        self.counts = {reason: min(n, MAX_COUNT) for reason, n in counts.items() if n > 0}
+        self.unanswered = False
+
+    def header(self) -> str:
+        return ", ".join(f"{reason}={n}" for reason, n in sorted(self.counts.items()))
+
+
+def _error_code(response: requests.Response) -> str | None:
+    try:
+        code = response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return code if isinstance(code, str) else None

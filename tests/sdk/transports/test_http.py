@@ -12,8 +12,11 @@ import pytest
 import tenacity
 
 import sdk
+from collector_server.client_reports import DISCARD_REASONS as COLLECTOR_REASONS
 from sdk.transports import http
+from sdk.transports.base import DISCARD_REASONS
 from sdk.transports.http import HttpTransport, parse_retry_after
+from sdk.transports.worker import Outcome
 from tests.support import HttpSink
 
 
@@ -25,7 +28,8 @@ def sink() -> Iterator[HttpSink]:
 
 
 def transport_for(sink: HttpSink, **kwargs: int) -> HttpTransport:
-    sdk.init(sink.dsn(), **kwargs)
+    """The HTTP transport alone, without the disk spool (tested in test_delivery.py)."""
+    sdk.init(sink.dsn(), spool=False, **kwargs)
     client = sdk._client
     assert client is not None
     assert isinstance(client.transport, HttpTransport)
@@ -83,7 +87,7 @@ def test_a_collector_that_stays_down_costs_a_bounded_number_of_attempts(sink: Ht
 
 
 def test_an_unreachable_collector_is_counted_not_raised() -> None:
-    sdk.init("http://k@127.0.0.1:9/1")  # the discard port: connection refused
+    sdk.init("http://k@127.0.0.1:9/1", spool=False)  # the discard port: connection refused
     sdk.report_bug("nobody listens")
     assert sdk.flush(30)
     client = sdk._client
@@ -94,20 +98,36 @@ def test_an_unreachable_collector_is_counted_not_raised() -> None:
 def test_a_full_queue_refuses_at_once_and_counts(sink: HttpSink) -> None:
     transport = transport_for(sink, queue_size=2)
     picked_up, gate = threading.Event(), threading.Event()
+    deliver = transport._worker._deliver
 
-    def blocker() -> None:
+    def held_at_the_gate(report_id: str, payload: bytes) -> Outcome:
         picked_up.set()
         gate.wait()
+        return deliver(report_id, payload)
 
-    assert transport._worker.submit(blocker)
-    assert picked_up.wait(10)  # the worker is busy, the queue (2 places) is empty
+    transport._worker._deliver = held_at_the_gate
+    sdk.report_bug("in flight")
+    assert picked_up.wait(10)  # the worker is busy with it, the queue (2 places) is empty
     # If report_bug waited for room in the queue, this test would hang here: gate is set below.
     ids = [sdk.report_bug(f"report {i}") for i in range(5)]
     assert all(ids)
     gate.set()
     assert sdk.flush(10)
-    assert len(sink.requests) == 2
+    assert len(sink.requests) == 3
     assert transport.lost == {"queue_full": 3}
+
+
+def test_lost_reports_are_told_to_the_collector_with_the_next_accepted_one(
+    sink: HttpSink,
+) -> None:
+    sink.answers = [(400, {}), (202, {}), (202, {})]
+    transport_for(sink)
+    sdk.report_bug("refused")
+    sdk.report_bug("accepted, carries the count")
+    sdk.report_bug("accepted, nothing more to tell")
+    assert sdk.flush(10)
+    told = [r.headers.get("X-BugRelay-Discarded") for r in sink.requests]
+    assert told == [None, "rejected=1", None]
 
 
 def test_retry_after_is_honoured_as_the_minimum_wait() -> None:
@@ -125,3 +145,7 @@ def test_parse_retry_after_takes_seconds_and_http_dates() -> None:
     assert parse_retry_after(date, now=now) == pytest.approx(60, abs=1)
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_the_sdk_tells_only_reasons_the_collector_knows() -> None:
+    assert DISCARD_REASONS == COLLECTOR_REASONS
