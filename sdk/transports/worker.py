@@ -38,6 +38,7 @@ CountLost = Callable[[str, int], None]
 BATCH = 50  # reports read from the spool at a time: bounds the worker's memory
 RESCAN_INTERVAL = 2.0  # seconds between looks for journals that dead processes left
 MAX_OUTAGE_WAIT = 60.0
+MAX_UNNOTED = 10_000
 
 
 class DeliveryWorker:
@@ -69,6 +70,7 @@ class DeliveryWorker:
         self._thread: threading.Thread | None = None
         self._thread_pid: int | None = None
         self._outage_wait = 0.0
+        self._unnoted: set[str] = set()  # sent, but the spool could not note it
         if spool is not None:
             self._ensure_thread()  # replay what earlier processes left, before any report
 
@@ -186,11 +188,15 @@ class DeliveryWorker:
                 self._count_lost(reason, count)
             for reason, count in spool.take_problems().items():
                 self._count_lost(reason, count)
-            with self._lock:  # appends wait: what is ours is in the spool's index, or not yet ours
-                records = spool.pending(limit=BATCH)
-                handled = spool.pending_ids()
+            # Ours first, then the spool's index: every id in ``waiting`` was appended (under the
+            # same lock) before the index is read, so one missing from it was evicted. The host
+            # is never kept waiting for the spool's reads.
+            with self._lock:
                 waiting = set(self._own)
-                self._backlog = handled - waiting
+            handled = spool.pending_ids()
+            records = spool.pending(limit=BATCH + len(self._unnoted))
+            with self._lock:
+                self._backlog = handled - self._own
         except OSError as exc:
             logger.warning("BugRelay cannot read its spool (%s)", exc)
             self._scanned.set()
@@ -213,13 +219,21 @@ class DeliveryWorker:
         return bool(records)
 
     def _deliver_record(self, spool: Spool, record: Record) -> bool:
-        outcome = self._deliver(record.report_id, record.payload)
-        if outcome is None:
-            return False
+        outcome: str = "delivered"  # what we told ourselves when the spool could not note it
+        if record.report_id not in self._unnoted:
+            result = self._deliver(record.report_id, record.payload)
+            if result is None:
+                return False
+            outcome = result
         try:
             spool.ack(record, outcome)
-        except OSError as exc:
-            logger.warning("BugRelay cannot mark a sent report in its spool (%s)", exc)
+        except OSError as exc:  # disk full: remember it here rather than send it again
+            if not self._unnoted:
+                logger.warning("BugRelay cannot mark a sent report in its spool (%s)", exc)
+            if len(self._unnoted) < MAX_UNNOTED:
+                self._unnoted.add(record.report_id)
+        else:
+            self._unnoted.discard(record.report_id)
         self._done(record.report_id)
         return True
 

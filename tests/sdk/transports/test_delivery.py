@@ -297,13 +297,15 @@ def test_a_thousand_reports_from_two_processes_through_a_flapping_collector_arri
 ) -> None:
     env = app_env(proxy, collector, tmp_path / "spool")
     stop = threading.Event()
+    outages: list[int] = []
 
     def flap() -> None:
-        for _ in range(200):  # bounded: about 60 s at most
-            if stop.wait(0.15):
+        for _ in range(150):  # bounded: about 150 s at most
+            if stop.wait(0.8):
                 break
-            proxy.down()
-            if stop.wait(0.15):
+            proxy.down()  # a fifth of the time down: every report meets some outages
+            outages.append(1)
+            if stop.wait(0.2):
                 break
             proxy.up()
         proxy.up()
@@ -328,6 +330,7 @@ def test_a_thousand_reports_from_two_processes_through_a_flapping_collector_arri
         for app in apps:
             if app.poll() is None:
                 app.kill()
+    assert len(outages) >= 3, "the collector did not flap while the apps reported"
     results = [json.loads(out) for out, _ in outputs]
     reported = [rid for result in results for rid in result["ids"]]
     assert len(reported) == 1000 == len(set(reported))
