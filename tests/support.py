@@ -96,9 +96,14 @@ def run_python(
 ) -> subprocess.CompletedProcess[str]:
     """Run this interpreter with ``args`` (a script path or ``-c`` code) in a fresh process.
 
-    Its SDK spools into a new directory unless ``env`` names one (``BUGRELAY_SPOOL_DIR``).
+    Its SDK spools into a new directory (beside the test's own spool, so pytest cleans it up)
+    unless ``env`` names one (``BUGRELAY_SPOOL_DIR``).
     """
-    env = {"BUGRELAY_SPOOL_DIR": tempfile.mkdtemp(prefix="bugrelay-spool-"), **env}
+    if "BUGRELAY_SPOOL_DIR" not in env:
+        test_spool = os.environ.get("BUGRELAY_SPOOL_DIR")
+        base = Path(test_spool).parent if test_spool else Path(tempfile.gettempdir())
+        base.mkdir(parents=True, exist_ok=True)
+        env = {**env, "BUGRELAY_SPOOL_DIR": tempfile.mkdtemp(prefix="child-spool-", dir=base)}
     return subprocess.run(
         [sys.executable, *args],
         env=env,
