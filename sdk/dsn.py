@@ -53,6 +53,10 @@ class Dsn:
     def reports_url(self) -> str:
         return f"{self.base_url}/api/v1/projects/{self.project_id}/reports"
 
+    @property
+    def client_report_url(self) -> str:
+        return f"{self.base_url}/api/v1/projects/{self.project_id}/client-report"
+
     def __str__(self) -> str:
         base = self.base_url.replace("://", f"://{self.public_key}@", 1)
         return f"{base}/{self.project_id}"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import tenacity
 
-from sdk._guard import logger
+from sdk._guard import busy, capture_internal_exceptions, logger
 from sdk._version import __version__
 from sdk.dsn import Dsn
 from sdk.transports._retry import retrying, sleep
@@ -109,7 +109,30 @@ class HttpTransport(Transport):
         return self._worker.flush(timeout)
 
     def close(self, timeout: float) -> None:
-        self._worker.close(timeout)
+        """Flush for ``timeout``; then, if counts of lost reports are still untold and time is
+        left, tell the collector on their own (no report is coming to carry them)."""
+        deadline = time.monotonic() + timeout
+        idle = self._worker.close(timeout)
+        remaining = deadline - time.monotonic()
+        if idle and remaining > 0.05:  # idle: no report in flight could carry the same counts
+            with busy(), capture_internal_exceptions():
+                self._tell_counts(min(remaining, self._timeout))
+
+    def _tell_counts(self, timeout: float) -> None:
+        import requests  # noqa: PLC0415
+
+        counts = self._discarded()
+        if not counts:
+            return
+        try:
+            response = self._get_session().post(
+                self._dsn.client_report_url, json={"discarded": counts}, timeout=timeout
+            )
+        except requests.RequestException as exc:
+            logger.debug("BugRelay could not tell the collector its losses: %s", exc)
+            return
+        if response.status_code == 204:
+            self._told(counts)
 
     def record_lost(self, reason: str, count: int = 1) -> None:
         super().record_lost(reason, count)

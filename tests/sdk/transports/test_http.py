@@ -149,3 +149,16 @@ def test_parse_retry_after_takes_seconds_and_http_dates() -> None:
 
 def test_the_sdk_tells_only_reasons_the_collector_knows() -> None:
     assert DISCARD_REASONS == COLLECTOR_REASONS
+
+
+def test_losses_no_report_is_left_to_carry_are_told_on_their_own_at_close(
+    sink: HttpSink,
+) -> None:
+    sink.answers = [(400, {}), (204, {})]
+    transport = transport_for(sink)
+    sdk.report_bug("refused, and nothing comes after it")
+    sdk.close(timeout=10)
+    _refused, told = sink.requests
+    assert told.path == "/api/v1/projects/1/client-report"
+    assert json.loads(told.body) == {"discarded": {"rejected": 1}}
+    assert transport._discarded() == {}  # told: not to be told again
