@@ -101,6 +101,8 @@ class HttpTransport(Transport):
         self._worker = DeliveryWorker(
             self._deliver, self.record_lost, spool=spool, queue_size=queue_size
         )
+        if spool is not None:
+            self._worker.start()
 
     def send(self, payload: bytes, report_id: str) -> bool:
         return self._worker.submit(report_id, payload)

@@ -71,8 +71,11 @@ class DeliveryWorker:
         self._thread_pid: int | None = None
         self._outage_wait = 0.0
         self._unnoted: set[str] = set()  # sent, but the spool could not note it
-        if spool is not None:
-            self._ensure_thread()  # replay what earlier processes left, before any report
+
+    def start(self) -> None:
+        """Start the thread now (with a spool: to replay what earlier processes left before any
+        report). Called by the transport once it is fully built: the thread calls back into it."""
+        self._ensure_thread()
 
     @property
     def spooling(self) -> bool:
