@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +32,7 @@ import sentry_sdk.transport
 import sdk
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intake import free_port, wait_up
+from intake import free_port, serve
 
 
 class Sink:
@@ -115,13 +114,12 @@ def host_costs(spool_dir: str) -> dict[str, float]:
     return results
 
 
-def rate_ours(dsn: str, reports: int, spool_dir: str, done: Any) -> float:
+def rate_ours(dsn: str, reports: int, spool_dir: str) -> float:
     sdk.init(dsn, spool_dir=spool_dir)
     start = time.perf_counter()
     for i in range(reports):
         sdk.report_bug(f"delivery {i}")
     assert sdk.flush(600)
-    done()
     elapsed = time.perf_counter() - start
     sdk.close()
     return reports / elapsed
@@ -162,31 +160,17 @@ def main() -> None:
             "BUGRELAY_RATE_LIMIT": "off",
             "BUGRELAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
         }
-        log = Path(tmp) / "serve.log"
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "collector_server", "serve", "--port", str(port), "--demo"],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_up(f"http://127.0.0.1:{port}/healthz", server)
+        command = [sys.executable, "-m", "collector_server", "serve", "--port", str(port)]
+        with serve([*command, "--demo"], env, port) as log:
             dsn = re.search(r"demo DSN\s+(\S+)", log.read_text())
             assert dsn, log.read_text()
             to_sink = rate_ours(
-                f"http://key@127.0.0.1:{sink.port}/1",
-                args.reports,
-                os.path.join(tmp, "spool-sink"),
-                lambda: None,
+                f"http://key@127.0.0.1:{sink.port}/1", args.reports, os.path.join(tmp, "spool-sink")
             )
             to_collector = rate_ours(
-                dsn.group(1), args.reports, os.path.join(tmp, "spool-collector"), lambda: None
+                dsn.group(1), args.reports, os.path.join(tmp, "spool-collector")
             )
             sentry = rate_sentry(sink, args.reports)
-        finally:
-            server.terminate()
-            server.wait(30)
         print(f"{'sustained delivery':44} {'reports/s':>9} {'/ sentry':>9}")
         for label, rate in (
             ("BugRelay worker -> local sink (spool on)", to_sink),

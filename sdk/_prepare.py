@@ -131,7 +131,7 @@ def _action(row: list[Any]) -> dict[str, Any]:
     action = {
         "timestamp": _iso(ts),
         "category": category,
-        "message": _format(message, args),
+        "message": format_message(message, args),
         "level": level_name(level),
     }
     if data is not None:
@@ -145,7 +145,7 @@ def _log(row: list[Any]) -> dict[str, Any]:
         "timestamp": _iso(ts),
         "level": level_name(levelno),
         "logger": logger,
-        "message": _format(message, args),
+        "message": format_message(message, args),
     }
 
 
@@ -188,7 +188,7 @@ def _http_message(data: dict[str, Any]) -> str:
     return f"{data.get('method', 'GET')} {url} {outcome}"
 
 
-def _format(message: Any, args: Any) -> str:
+def format_message(message: Any, args: Any) -> str:
     text = str(message)
     if not args:
         return text

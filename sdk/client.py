@@ -1,8 +1,8 @@
 """The Client: runs the collectors, builds a report draft and hands it to a Transport.
 
 Everything here runs on the host thread, so it only snapshots the scope's buffers, builds plain
-dicts and calls ``json.dumps`` once; expanding, scrubbing, validation, compression and the
-network happen on the transport's worker (``sdk._prepare``).
+dicts and serialises them once (:func:`encode_draft`); expanding, scrubbing, validation,
+compression and the network happen on the transport's worker (``sdk._prepare``).
 """
 
 from __future__ import annotations
@@ -125,9 +125,9 @@ class Client:
             return row
         ts, category, message, level, data, args, origin = row
         if args:
-            from sdk._prepare import _format  # noqa: PLC0415
+            from sdk._prepare import format_message  # noqa: PLC0415
 
-            message, args = _format(message, args), None
+            message, args = format_message(message, args), None
         action = {
             "timestamp": datetime.fromtimestamp(ts, UTC),
             "category": category,

@@ -5,14 +5,13 @@ web request, one task) records into its own copy, so concurrent requests in one 
 not mix their trails. Outside of any isolation scope everything goes to one process-wide scope.
 
 Every buffer is a bounded ``deque`` of compact rows (tuples), turned into wire dicts only on the
-worker (``sdk._payload.expand``): recording is one ``append``, taking a report's snapshot is one
+worker (``sdk._prepare.expand``): recording is one ``append``, taking a report's snapshot is one
 ``list()`` per buffer, and memory stays bounded whatever the host does. The row layouts are
 described in :mod:`sdk.collectors`.
 """
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,11 +58,6 @@ class Scope:
         child.user = dict(self.user) if self.user is not None else None
         child.tags = dict(self.tags)
         return child
-
-    def add_action(
-        self, message: str, category: str, level: str, data: dict[str, Any] | None
-    ) -> None:
-        self.actions.append((time.time(), category, message, level, data, None, ORIGIN_MANUAL))
 
     def clear(self) -> None:
         self.actions.clear()

@@ -204,6 +204,19 @@ def postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def send_json(
+    handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], payload: bytes
+) -> None:
+    """Answer ``handler``'s request with ``status``, extra ``headers`` and a JSON ``payload``."""
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
 @dataclass
 class SinkRequest:
     path: str
@@ -232,14 +245,8 @@ class HttpSink:
                 with sink._lock:
                     sink.requests.append(SinkRequest(self.path, dict(self.headers), body))
                     status, headers = sink.answers.pop(0) if sink.answers else (202, {})
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
                 payload = b'{"id": "x", "group_id": 1}' if status < 300 else b'{"error": {}}'
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                send_json(self, status, headers, payload)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -297,7 +304,7 @@ class FlakyProxy:
                 with proxy._lock:
                     answer = proxy.answers.pop(0) if proxy.answers else None
                 if answer is not None:
-                    self._reply(answer[0], answer[1], b'{"error": {"code": "proxy"}}')
+                    send_json(self, answer[0], answer[1], b'{"error": {"code": "proxy"}}')
                     return
                 headers = {
                     k: v
@@ -318,16 +325,7 @@ class FlakyProxy:
                     proxy.holding.set()
                     proxy._released.wait(60)
                     return  # the client never hears back
-                self._reply(response.status_code, {}, response.content)
-
-            def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                send_json(self, response.status_code, {}, response.content)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

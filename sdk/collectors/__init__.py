@@ -10,7 +10,7 @@ hooks twice.
 
 The draft is a plain dict in wire-schema shape (``sdk.models.Report``), with one exception: the
 buffers that would be costly to turn into wire dicts on the host thread travel compact, under the
-private key ``"_trail"``, and the worker expands them (``sdk._payload.expand``):
+private key ``"_trail"``, and the worker expands them (``sdk._prepare.expand``):
 
 - ``_trail["actions"]``: rows ``[ts, category, message, level, data, args, origin]``; ``ts`` is
   Unix time, ``level`` a level name or a ``logging`` number, ``args`` the %-arguments of a log
