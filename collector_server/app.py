@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from collector_server.api import admin, health, intake, openapi, reporter
+from collector_server.cors import CorsMiddleware
 from collector_server.errors import (
     ApiError,
     api_error_handler,
@@ -17,38 +22,81 @@ from collector_server.errors import (
     internal_error_handler,
 )
 from collector_server.metrics import Metrics
-from collector_server.ratelimit import TokenBuckets
+from collector_server.project_cache import ProjectCache
+from collector_server.ratelimit import Rate, TokenBuckets
+from collector_server.retention import retention_loop
 from collector_server.settings import Settings
 from collector_server.state import AppState
 from collector_server.store import Store
+from collector_server.store.writer import GroupCommitter
+
+class MemoryRateLimiter:  # TEMPORARY until the shared limiter lands
+    def __init__(self) -> None:
+        self._buckets: dict[Rate, TokenBuckets] = {}
+
+    async def take(self, key: str, rate: Rate) -> float:
+        return self._buckets.setdefault(rate, TokenBuckets(rate)).take(key)
 
 
-def create_app(settings: Settings, store: Store | None = None) -> Starlette:
-    """The collector. It opens (and migrates) the database unless given a ``store``."""
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
+    """One route for several methods, so that a 405 lists all of them in ``Allow``."""
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    endpoint.__name__ = "_".join(h.__name__ for h in handlers.values())
+    return endpoint
+
+
+def create_app(
+    settings: Settings, store: Store | None = None, *, background_jobs: bool = False
+) -> Starlette:
+    """The collector. It opens (and migrates) the database unless given a ``store``.
+
+    With ``background_jobs`` (``bugrelay serve``), it also runs the retention job hourly.
+    """
+    store = store or Store.open(settings.database_url)
+    metrics = Metrics()
     state = AppState(
         settings=settings,
-        store=store or Store.open(settings.database_url),
-        metrics=Metrics(),
+        store=store,
+        metrics=metrics,
+        projects=ProjectCache(store),
+        writer=GroupCommitter(store, on_batch=metrics.batch_size.observe),
+        rate_limiter=MemoryRateLimiter() if settings.rate_limit else None,
     )
-    if settings.rate_limit:
-        state.per_ip = TokenBuckets(settings.rate_per_ip)
-        state.per_key = TokenBuckets(settings.rate_per_key)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        jobs = []
+        if background_jobs:
+            jobs.append(asyncio.create_task(retention_loop(state.store, settings)))
         try:
             yield
         finally:
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            # Uvicorn answered the requests in flight before this; what they queued is written.
+            await asyncio.to_thread(state.writer.close)
             state.store.close()
 
     project = "/api/v1/projects/{project_id:int}"
+    report = f"{project}/reports/{{report_id}}"
     routes = [
-        Route(f"{project}/reports", intake.create_report, methods=["POST"]),
-        Route(f"{project}/reports", admin.list_reports, methods=["GET"]),
+        Route(
+            f"{project}/reports",
+            by_method({"GET": admin.list_reports, "POST": intake.create_report}),
+            methods=["GET", "POST"],
+        ),
         Route(f"{project}/client-report", intake.create_client_report, methods=["POST"]),
-        Route(f"{project}/reports/{{report_id}}", admin.get_report, methods=["GET"]),
-        Route(f"{project}/reports/{{report_id}}/status", reporter.get_status, methods=["GET"]),
-        Route(f"{project}/reports/{{report_id}}/rating", reporter.post_rating, methods=["POST"]),
+        Route(report, admin.get_report, methods=["GET"]),
+        Route(f"{report}/status", reporter.get_status, methods=["GET"]),
+        Route(f"{report}/rating", reporter.post_rating, methods=["POST"]),
         Route(f"{project}/groups", admin.list_groups, methods=["GET"]),
         Route(f"{project}/groups/{{group_id:int}}", admin.get_group, methods=["GET"]),
         Route("/healthz", health.healthz, methods=["GET"]),
@@ -57,6 +105,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(CorsMiddleware)],
         lifespan=lifespan,
         exception_handlers={
             ApiError: api_error_handler,

@@ -3,6 +3,13 @@
     bugrelay serve [--host H] [--port P] [--demo]   run the collector
     bugrelay project create NAME                    make a project, print its DSN (only that)
     bugrelay project list                           projects and their DSNs
+    bugrelay project show NAME                      a project's settings and keys
+    bugrelay project set NAME [--origins ...] ...   per-project settings (see --help)
+    bugrelay project rotate-key NAME [--grace 24h]  a new key (print the DSN); the old one
+                                                    keeps working for the grace period
+    bugrelay project revoke-key NAME [--previous-only]  stop old keys now (and the current
+                                                    one unless --previous-only); print the DSN
+    bugrelay retention run                          delete reports past their retention now
     bugrelay migrate                                bring the database schema up to date
     bugrelay schema export [--check]                write the wire schema's JSON Schema and docs
 
@@ -17,11 +24,12 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from collector_server.project_settings import add_setting_arguments
 from sdk._version import __version__
 
 if TYPE_CHECKING:
@@ -151,14 +159,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"{public_url}/api/v1/projects/{project.id}/reports/<the printed id>",
         ]
     print("\n".join(lines), flush=True)
-    app = create_app(settings, store=store)
+    from collector_server.logs import configure_logging  # noqa: PLC0415
+
+    configure_logging(settings.log_format, getattr(logging, args.log_level.upper()))
+    app = create_app(settings, store=store, background_jobs=True)
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=None,  # our handler (configure_logging), text or JSON
         timeout_graceful_shutdown=10,
         server_header=False,
+    )
+    return 0
+
+
+def cmd_retention_run(_args: argparse.Namespace) -> int:
+    from collector_server.retention import run_retention  # noqa: PLC0415
+
+    settings = _settings()
+    store = _open_store(settings)
+    try:
+        result = run_retention(store, settings)
+    finally:
+        store.close()
+    if not result.ran:
+        print("another collector is running the retention job now", file=sys.stderr)
+        return 0
+    print(
+        json.dumps(
+            {
+                "reports": result.reports,
+                "attachments": result.attachments,
+                "per_project": result.per_project,
+            }
+        )
     )
     return 0
 
@@ -201,6 +237,90 @@ def cmd_project_list(args: argparse.Namespace) -> int:
         for p in projects:
             print(f"{p.id}\t{p.name}\t{build_dsn(settings.public_url, p)}")
     return 0
+
+
+def _changed_project(args: argparse.Namespace, change: Callable[[Store], Project]) -> Project:
+    from collector_server.store import ProjectNotFoundError  # noqa: PLC0415
+
+    settings = _settings()
+    store = _open_store(settings)
+    try:
+        return change(store)
+    except ProjectNotFoundError as exc:
+        raise CommandError(f"{exc}; `bugrelay project list` shows the projects") from None
+    finally:
+        store.close()
+
+
+def cmd_project_rotate_key(args: argparse.Namespace) -> int:
+    from collector_server.settings import parse_duration  # noqa: PLC0415
+
+    settings = _settings()
+    try:
+        grace = parse_duration(args.grace) if args.grace is not None else settings.key_grace
+    except ValueError as exc:
+        raise CommandError(f"--grace: {exc}") from None
+    project = _changed_project(args, lambda store: store.rotate_key(args.name, grace))
+    print(build_dsn(settings.public_url, project))
+    until = max(project.previous_keys.values(), default=None)
+    note = f"the previous key works until {until:%Y-%m-%d %H:%M} UTC" if until else "no grace"
+    print(f"new key for {project.name}; {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_project_revoke_key(args: argparse.Namespace) -> int:
+    settings = _settings()
+    project = _changed_project(
+        args, lambda store: store.revoke_keys(args.name, current=not args.previous_only)
+    )
+    print(build_dsn(settings.public_url, project))
+    done = "previous keys" if args.previous_only else "every key it had (this DSN has a new one)"
+    print(
+        f"revoked {done} of {project.name}; collectors stop taking them within seconds",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_project_set(args: argparse.Namespace) -> int:
+    from collector_server.project_settings import parse_cli_settings  # noqa: PLC0415
+
+    try:
+        changes = parse_cli_settings(vars(args))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if not changes:
+        raise CommandError("nothing to set: name at least one setting (see --help)")
+    project = _changed_project(args, lambda store: store.update_project(args.name, changes))
+    print(json.dumps(_project_json(settings=_settings(), project=project), indent=2))
+    return 0
+
+
+def cmd_project_show(args: argparse.Namespace) -> int:
+    settings = _settings()
+    store = _open_store(settings)
+    try:
+        project = store.project_by_name(args.name)
+    finally:
+        store.close()
+    if project is None:
+        raise CommandError(f"no project named {args.name!r}; `bugrelay project list` shows them")
+    print(json.dumps(_project_json(settings=settings, project=project), indent=2))
+    return 0
+
+
+def _project_json(*, settings: Settings, project: Project) -> dict[str, object]:
+    from collector_server.project_settings import effective_settings  # noqa: PLC0415
+
+    return {
+        "id": project.id,
+        "name": project.name,
+        "dsn": build_dsn(settings.public_url, project),
+        "previous_keys_expire": sorted(
+            expires.isoformat() for expires in project.previous_keys.values()
+        ),
+        "settings": effective_settings(settings, project),
+    }
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -270,6 +390,46 @@ def make_parser() -> argparse.ArgumentParser:
     listing = project_commands.add_parser("list", help="list projects with their DSNs")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(func=cmd_project_list)
+
+    show = project_commands.add_parser("show", help="a project's settings and keys (JSON)")
+    show.add_argument("name")
+    show.set_defaults(func=cmd_project_show)
+    rotate = project_commands.add_parser(
+        "rotate-key", help="give a project a new key and print its DSN"
+    )
+    rotate.add_argument("name")
+    rotate.add_argument(
+        "--grace",
+        default=None,
+        help="how long the old key keeps working, e.g. 24h, 7d or 0 (BUGRELAY_KEY_GRACE, 24h)",
+    )
+    rotate.set_defaults(func=cmd_project_rotate_key)
+    revoke = project_commands.add_parser(
+        "revoke-key", help="stop a project's keys from working now; print its DSN"
+    )
+    revoke.add_argument("name")
+    revoke.add_argument(
+        "--previous-only",
+        action="store_true",
+        help="end the grace period of rotated keys only; the current key stays",
+    )
+    revoke.set_defaults(func=cmd_project_revoke_key)
+    setter = project_commands.add_parser(
+        "set",
+        help="change a project's settings ('default' restores the collector's default)",
+    )
+    setter.add_argument("name")
+    add_setting_arguments(setter)
+    setter.set_defaults(func=cmd_project_set)
+
+    retention = commands.add_parser("retention", help="the retention job")
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION"
+    )
+    run = retention_commands.add_parser(
+        "run", help="delete reports past their project's retention now; print the counts"
+    )
+    run.set_defaults(func=cmd_retention_run)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(func=cmd_migrate)

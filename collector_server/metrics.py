@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from prometheus_client import CollectorRegistry, Counter, disable_created_metrics, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 
 # The *_created gauges double the output and nobody reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -33,6 +39,24 @@ class Metrics:
             "bugrelay_sdk_discarded_reports",
             "Reports that SDKs say they had to give up on, by project and reason.",
             ["project_id", "reason"],
+            registry=self.registry,
+        )
+
+        self.intake_seconds = Histogram(
+            "bugrelay_intake_seconds",
+            "Time from a report request's arrival to its answer, for answered reports.",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.batch_size = Histogram(
+            "bugrelay_write_batch_size",
+            "Reports written per database transaction (group commit).",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            registry=self.registry,
+        )
+        self.rate_limit_backend_errors = Counter(
+            "bugrelay_rate_limit_backend_errors",
+            "Rate-limit checks that could not reach the shared backend (requests let through).",
             registry=self.registry,
         )
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from collector_server.ratelimit import Rate
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
-DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_JSON_BYTES = 1024 * 1024
+DEFAULT_MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_ATTACHMENTS = 10
+DEFAULT_KEY_GRACE = "24h"
+DEFAULT_RETENTION_DAYS = 90
+_DURATION = re.compile(r"(\d+)(s|m|h|d)")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DEFAULT_RATE_PER_IP = "600/60"
 DEFAULT_RATE_PER_KEY = "6000/60"
 ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105  (a file name, not a secret)
@@ -18,6 +26,24 @@ ADMIN_TOKEN_FILE = "admin-token"  # noqa: S105  (a file name, not a secret)
 
 class SettingsError(ValueError):
     """A setting has a value the collector cannot use; the message names the variable."""
+
+
+def parse_duration(value: str) -> timedelta:
+    """``"45s"``, ``"30m"``, ``"24h"``, ``"7d"`` (or ``"0"``)."""
+    value = value.strip()
+    if value == "0":
+        return timedelta(0)
+    match = _DURATION.fullmatch(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a duration like 45s, 30m, 24h or 7d")
+    return timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+
+
+def _integer(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+    value = (env.get(name) or str(default)).strip()
+    if not value.isdigit() or int(value) < minimum:
+        raise SettingsError(f"{name} must be an integer >= {minimum}, not {value!r}")
+    return int(value)
 
 
 def default_data_dir() -> Path:
@@ -50,9 +76,16 @@ class Settings:
     rate_limit: bool
     rate_per_ip: Rate
     rate_per_key: Rate
-    max_body_bytes: int
+    max_json_bytes: int
     config_path: Path
     sentry_dsn: str | None = None
+    max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES
+    max_attachments: int = DEFAULT_MAX_ATTACHMENTS
+    key_grace: timedelta = timedelta(hours=24)
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    redis_url: str | None = None
+    attachments: str = "database"  # or "dir:<path>"
+    log_format: str = "text"  # or "json"
 
     @classmethod
     def from_env(
@@ -75,11 +108,37 @@ class Settings:
                 rates[name] = Rate.parse(env.get(name) or default)
             except ValueError as exc:
                 raise SettingsError(f"{name}: {exc}") from None
-        max_body = env.get("BUGRELAY_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
-        if not max_body.isdigit() or int(max_body) < 1024:
+        # BUGRELAY_MAX_BODY_BYTES: the name before attachments left the JSON; still read.
+        json_name = (
+            "BUGRELAY_MAX_BODY_BYTES"
+            if env.get("BUGRELAY_MAX_BODY_BYTES") and not env.get("BUGRELAY_MAX_JSON_BYTES")
+            else "BUGRELAY_MAX_JSON_BYTES"
+        )
+        max_json = _integer(env, json_name, DEFAULT_MAX_JSON_BYTES, 1024)
+        max_attachment = _integer(
+            env, "BUGRELAY_MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES, 1
+        )
+        max_attachments = _integer(env, "BUGRELAY_MAX_ATTACHMENTS", DEFAULT_MAX_ATTACHMENTS, 0)
+        retention_days = _integer(env, "BUGRELAY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 0)
+        try:
+            key_grace = parse_duration(env.get("BUGRELAY_KEY_GRACE") or DEFAULT_KEY_GRACE)
+        except ValueError as exc:
+            raise SettingsError(f"BUGRELAY_KEY_GRACE: {exc}") from None
+        redis_url = env.get("BUGRELAY_REDIS_URL") or None
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError(
-                f"BUGRELAY_MAX_BODY_BYTES must be an integer >= 1024, not {max_body!r}"
+                f"BUGRELAY_REDIS_URL must be a redis:// or rediss:// URL, not {redis_url!r}"
             )
+        attachments = env.get("BUGRELAY_ATTACHMENTS") or "database"
+        if attachments != "database" and not (
+            attachments.startswith("dir:") and len(attachments) > 4
+        ):
+            raise SettingsError(
+                f"BUGRELAY_ATTACHMENTS must be 'database' or 'dir:<path>', not {attachments!r}"
+            )
+        log_format = (env.get("BUGRELAY_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError(f"BUGRELAY_LOG_FORMAT must be 'text' or 'json', not {log_format!r}")
         public_url = (env.get("BUGRELAY_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
         if not public_url.startswith(("http://", "https://")) or "@" in public_url:
             raise SettingsError(
@@ -101,9 +160,16 @@ class Settings:
             rate_limit=rate_limit == "on",
             rate_per_ip=rates["BUGRELAY_RATE_LIMIT_PER_IP"],
             rate_per_key=rates["BUGRELAY_RATE_LIMIT_PER_KEY"],
-            max_body_bytes=int(max_body),
+            max_json_bytes=max_json,
             config_path=Path(env.get("BUGRELAY_CONFIG") or data_dir / "bugrelay.toml"),
             sentry_dsn=env.get("BUGRELAY_SENTRY_DSN") or None,
+            max_attachment_bytes=max_attachment,
+            max_attachments=max_attachments,
+            key_grace=key_grace,
+            retention_days=retention_days,
+            redis_url=redis_url,
+            attachments=attachments,
+            log_format=log_format,
         )
 
     @property

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from collector_server.metrics import Metrics
-from collector_server.ratelimit import TokenBuckets
+from collector_server.project_cache import ProjectCache
+from collector_server.ratelimit import Rate
 from collector_server.settings import Settings
 from collector_server.store import Store
+from collector_server.store.writer import GroupCommitter
+
+
+class RateLimiter(Protocol):
+    async def take(self, key: str, rate: Rate) -> float: ...
 
 
 @dataclass(slots=True)
@@ -15,5 +22,6 @@ class AppState:
     settings: Settings
     store: Store
     metrics: Metrics
-    per_ip: TokenBuckets | None = None  # None: rate limiting is off
-    per_key: TokenBuckets | None = None
+    projects: ProjectCache
+    writer: GroupCommitter
+    rate_limiter: RateLimiter | None = None  # None: rate limiting is off

@@ -1,4 +1,10 @@
-"""Who may call what: project ingest keys and the operator's admin token."""
+"""Who may call what: project ingest keys and the operator's admin token.
+
+A client route admits a request in this order, cheapest first, so that a flood costs little:
+the address's rate, the key's presence, the project (cached, see
+:mod:`collector_server.project_cache`), the key itself (the current key, or a previous one in its
+grace period after a rotation), then the key's rate (the project's own, or the collector's).
+"""
 
 from __future__ import annotations
 
@@ -8,47 +14,66 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from collector_server.errors import ApiError
-from collector_server.ratelimit import TokenBuckets, retry_after_header
+from collector_server.ratelimit import Rate, retry_after_header
 from collector_server.state import AppState
-from collector_server.store import Project, Store
+from collector_server.store import Project
+
+MAX_KEY_LENGTH = 64
 
 
 async def admit_client(request: Request, state: AppState, project_id: int) -> Project:
     """The gate of every client route: the address's rate, the project key, the key's rate."""
     address = request.client.host if request.client else "unknown"
-    _check_rate(state.per_ip, address, "from this address")
-    project = await require_ingest_key(request, state.store, project_id)
-    _check_rate(state.per_key, project.public_key, f"for project {project_id}")
+    if state.rate_limiter is not None:
+        await _check_rate(state, f"ip:{address}", state.settings.rate_per_ip, "from this address")
+    project = await require_ingest_key(request, state, project_id)
+    if state.rate_limiter is not None:
+        rate = Rate.parse(project.rate_limit) if project.rate_limit else state.settings.rate_per_key
+        await _check_rate(state, f"key:{project.id}", rate, f"for project {project_id}")
     return project
 
 
-def _check_rate(buckets: TokenBuckets | None, key: str, scope: str) -> None:
-    if buckets is None:
-        return
-    wait = buckets.take(key)
+async def _check_rate(state: AppState, key: str, rate: Rate, scope: str) -> None:
+    assert state.rate_limiter is not None
+    wait = await state.rate_limiter.take(key, rate)
     if wait:
         retry_after = retry_after_header(wait)
         raise ApiError(
             429,
             "rate_limited",
-            f"more than {buckets.rate} {scope}; retry after {retry_after} s",
+            f"more than {rate} {scope}; retry after {retry_after} s",
             headers={"Retry-After": retry_after},
         )
 
 
-async def require_ingest_key(request: Request, store: Store, project_id: int) -> Project:
+def request_key(request: Request) -> str | None:
+    return request.headers.get("x-bugrelay-key") or request.query_params.get("key")
+
+
+async def require_ingest_key(request: Request, state: AppState, project_id: int) -> Project:
     """The project, when the request carries its public key (``X-BugRelay-Key`` or ``?key=``)."""
-    key = request.headers.get("x-bugrelay-key") or request.query_params.get("key")
+    key = request_key(request)
     if not key:
         raise ApiError(
             401,
             "missing_key",
             "send the project's public key in the X-BugRelay-Key header or the key query parameter",
         )
-    project = await run_in_threadpool(store.get_project, project_id)
-    if project is None or not hmac.compare_digest(project.public_key.encode(), key.encode()):
-        raise ApiError(401, "invalid_key", f"the key is not a valid key of project {project_id}")
-    return project
+    project = await state.projects.get(project_id)
+    if project is not None and len(key) <= MAX_KEY_LENGTH and project.key_matches(key):
+        return project
+    owner = (
+        await run_in_threadpool(state.store.project_id_for_key, key)
+        if len(key) <= MAX_KEY_LENGTH
+        else None
+    )
+    if owner is not None and owner != project_id:
+        raise ApiError(
+            403,
+            "key_of_another_project",
+            f"the key belongs to another project, not to project {project_id}",
+        )
+    raise ApiError(401, "invalid_key", f"the key is not a valid key of project {project_id}")
 
 
 def require_admin(request: Request, admin_token: str) -> None:

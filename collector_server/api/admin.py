@@ -11,18 +11,23 @@ from starlette.responses import JSONResponse, Response
 from collector_server.api import _params
 from collector_server.api._auth import require_admin
 from collector_server.errors import ApiError, report_not_found
+from collector_server.project_cache import MAX_ID
 from collector_server.state import AppState
 from collector_server.store import InvalidCursorError, Page, Store
 
 
-def _state(request: Request) -> AppState:
+async def _state(request: Request) -> AppState:
+    """The admin token, then the project of the path: an unknown project is a 404."""
     state: AppState = request.app.state.bugrelay
     require_admin(request, state.settings.admin_token)
+    project_id: int = request.path_params["project_id"]
+    if await state.projects.get(project_id) is None:
+        raise ApiError(404, "project_not_found", f"no project {project_id}")
     return state
 
 
 async def get_report(request: Request) -> Response:
-    state = _state(request)
+    state = await _state(request)
     project_id: int = request.path_params["project_id"]
     report_id = _params.report_id(request)
     body = await run_in_threadpool(state.store.get_report, project_id, report_id)
@@ -42,7 +47,7 @@ async def list_groups(request: Request) -> Response:
 async def _list(
     request: Request, lister: Callable[[Store, int, int, str | None], Page]
 ) -> Response:
-    state = _state(request)
+    state = await _state(request)
     project_id: int = request.path_params["project_id"]
     limit = _params.page_limit(request)
     cursor = request.query_params.get("cursor")
@@ -54,9 +59,11 @@ async def _list(
 
 
 async def get_group(request: Request) -> Response:
-    state = _state(request)
+    state = await _state(request)
     project_id: int = request.path_params["project_id"]
     group_id: int = request.path_params["group_id"]
+    if group_id > MAX_ID:
+        raise ApiError(404, "group_not_found", f"no group {group_id} in project {project_id}")
     group = await run_in_threadpool(state.store.get_group, project_id, group_id)
     if group is None:
         raise ApiError(404, "group_not_found", f"no group {group_id} in project {project_id}")

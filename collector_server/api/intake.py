@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,20 +33,27 @@ from collector_server.client_reports import (
 from collector_server.errors import ApiError, describe_validation_error
 from collector_server.pipeline import assess
 from collector_server.state import AppState
-from collector_server.store import ReportIdConflictError, Stored
+from collector_server.store import Project, ReportIdConflictError, Stored
+from collector_server.store.reports import NewReport
+from collector_server.store.writer import WriterClosedError
 from sdk.models import SUPPORTED_SCHEMA_VERSIONS, Report
 
 MAX_CLIENT_REPORT_BODY = 16 * 1024
+INLINE_PREPARE_BYTES = 64 * 1024
 
 
 async def create_report(request: Request) -> Response:
     state: AppState = request.app.state.bugrelay
     project_id: int = request.path_params["project_id"]
     try:
-        await admit_client(request, state, project_id)
+        project = await admit_client(request, state, project_id)
         discarded = parse_discarded_header(request.headers.getlist(HEADER))
-        body = await read_body(request, state.settings.max_body_bytes)
-        stored = await run_in_threadpool(_store, state, project_id, body)
+        body = await read_body(request, project.max_json_bytes or state.settings.max_json_bytes)
+        if len(body.data) <= INLINE_PREPARE_BYTES and not body.gzipped:
+            item = _prepare(project, body)  # cheaper here than a hop to a worker thread
+        else:
+            item = await run_in_threadpool(_prepare, project, body)
+        stored = await _ingest(state, item)
     except ApiError as exc:
         state.metrics.refused.labels(reason=exc.code).inc()
         raise
@@ -60,6 +68,29 @@ async def create_report(request: Request) -> Response:
     )
 
 
+async def _ingest(state: AppState, item: NewReport) -> Stored:
+    try:
+        return await state.writer.ingest(item)
+    except ReportIdConflictError as exc:
+        raise ApiError(409, "report_id_conflict", str(exc)) from None
+    except WriterClosedError:
+        raise ApiError(
+            503,
+            "shutting_down",
+            "the collector is shutting down; send the report again",
+            headers={"Retry-After": "1"},
+        ) from None
+    except OperationalError as exc:
+        if not _unavailable(exc):
+            raise
+        raise ApiError(
+            503,
+            "storage_unavailable",
+            f"the database cannot take the report now ({type(exc.orig).__name__}); retry later",
+            headers={"Retry-After": "5"},
+        ) from None
+
+
 async def create_client_report(request: Request) -> Response:
     """``POST .../client-report``: discarded counts from an SDK that has no report to send."""
     state: AppState = request.app.state.bugrelay
@@ -70,13 +101,23 @@ async def create_client_report(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def _store(state: AppState, project_id: int, body: Body) -> Stored:
-    """Parse, validate, assess and store: the CPU and database work, in a worker thread."""
+def _unavailable(exc: OperationalError) -> bool:
+    """The database is busy or unreachable (worth a retry), not broken (our bug: a 500)."""
+    if exc.connection_invalidated:
+        return True
+    message = str(exc.orig).lower()
+    return any(sign in message for sign in ("database is locked", "connection", "disk i/o"))
+
+
+def _prepare(project: Project, body: Body) -> NewReport:
+    """Parse, validate, assess: the CPU work, with no database (the writer does that)."""
     report = _validate(parse_json(body))
-    try:
-        return state.store.ingest(project_id, report, assess(report))
-    except ReportIdConflictError as exc:
-        raise ApiError(409, "report_id_conflict", str(exc)) from None
+    return NewReport(
+        project_id=project.id,
+        report=report,
+        assessment=assess(report),
+        payload=report.model_dump_json(exclude_none=True),
+    )
 
 
 def _validate(data: Any) -> Report:

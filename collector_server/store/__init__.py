@@ -24,9 +24,10 @@ from collector_server.store.reports import (
     ReportStore,
     Stored,
 )
+from collector_server.store.retention import Deleted, RetentionStore
 
 
-class Store(ProjectStore, ReportStore):
+class Store(ProjectStore, ReportStore, RetentionStore):
     @classmethod
     def open(cls, database_url: str, *, upgrade: bool = True) -> Store:
         engine = make_engine(database_url)
@@ -44,6 +45,7 @@ class Store(ProjectStore, ReportStore):
 
 __all__ = [
     "AlreadyRatedError",
+    "Deleted",
     "InvalidCursorError",
     "InvalidProjectNameError",
     "Page",

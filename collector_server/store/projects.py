@@ -111,6 +111,21 @@ class ProjectStore(StoreBase):
             ).scalar_one_or_none()
         return None if value is None else int(value)
 
+    def project_id_for_key(self, key: str) -> int | None:
+        """The project a key (current, or previous and still in grace) belongs to."""
+        now = datetime.now(UTC)
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(projects.c.id).where(projects.c.public_key == key)
+            ).scalar_one_or_none()
+            if found is None:
+                found = conn.execute(
+                    select(project_keys.c.project_id).where(
+                        project_keys.c.public_key == key, project_keys.c.expires_at > now
+                    )
+                ).scalar_one_or_none()
+        return None if found is None else int(found)
+
     def list_projects(self) -> list[Project]:
         with self.engine.connect() as conn:
             ids = conn.execute(select(projects.c.id).order_by(projects.c.id)).scalars().all()

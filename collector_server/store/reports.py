@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from collector_server.pipeline import Assessment
@@ -38,6 +39,18 @@ class AlreadyRatedError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class NewReport:
+    """A validated, scrubbed and assessed report, ready to store."""
+
+    project_id: int
+    report: Report
+    assessment: Assessment
+    payload: str  # the wire-schema JSON to keep (attachments' bytes taken out)
+    scrubbed_fields: Sequence[str] = ()
+    attachments: Sequence[Any] = ()  # collector_server.attachments.NewAttachment
+
+
+@dataclass(frozen=True, slots=True)
 class Stored:
     report_id: str
     group_id: int
@@ -45,47 +58,100 @@ class Stored:
 
 
 class ReportStore(GroupStore):
-    def ingest(self, project_id: int, report: Report, assessment: Assessment) -> Stored:
-        """Store ``report`` once, in its group, in one transaction; a repeated id stores nothing."""
-        report_id = str(report.id)
-        existing = self._existing(project_id, report_id)
-        if existing is not None:
-            return existing
+    def ingest(self, item: NewReport) -> Stored:
+        """Store one report (see :meth:`ingest_many`); raises its error."""
+        result = self.ingest_many([item])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def ingest_many(self, items: Sequence[NewReport]) -> list[Stored | ReportIdConflictError]:
+        """Store each report once, in its group, all in one transaction (a group commit).
+
+        A repeated id stores nothing and answers as its first delivery did (``created`` False),
+        also when both copies are in this batch; an id stored under another project is a
+        :class:`ReportIdConflictError` for that item alone. Groups are upserted in
+        (project, fingerprint) order and reports inserted in id order, so that concurrent batches
+        of several collectors on PostgreSQL take their row locks in one order and cannot
+        deadlock. When another collector commits one of the same ids or groups first, the batch
+        is retried item by item.
+        """
         try:
             with self._write() as conn:
-                group_id = self._upsert_group(conn, project_id, report, assessment)
-                conn.execute(
-                    reports.insert().values(
-                        id=report_id,
-                        project_id=project_id,
-                        group_id=group_id,
-                        kind=report.kind,
-                        title=report.title[:200],
-                        severity=assessment.severity.level,
-                        severity_reasons=assessment.severity.reasons,
-                        created_at=report.created_at.astimezone(UTC),
-                        received_at=datetime.now(UTC),
-                        payload=report.model_dump_json(exclude_none=True),
-                    )
-                )
+                return self._ingest_in(conn, items)
         except IntegrityError:
-            # A concurrent request stored the same id first: its answer is ours.
-            existing = self._existing(project_id, report_id)
-            if existing is None:
-                raise
-            return existing
-        return Stored(report_id, group_id, created=True)
+            if len(items) == 1:
+                with self._write() as conn:  # the concurrent copy is committed now: a repeat
+                    return self._ingest_in(conn, items)
+        return [self.ingest_many([item])[0] for item in items]
 
-    def _existing(self, project_id: int, report_id: str) -> Stored | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(reports.c.project_id, reports.c.group_id).where(reports.c.id == report_id)
-            ).first()
-        if row is None:
-            return None
-        if int(row.project_id) != project_id:
-            raise ReportIdConflictError(f"report id {report_id} is used by another project")
-        return Stored(report_id, int(row.group_id), created=False)
+    def _ingest_in(
+        self, conn: Connection, items: Sequence[NewReport]
+    ) -> list[Stored | ReportIdConflictError]:
+        ids = sorted({str(item.report.id) for item in items})
+        known: dict[str, tuple[int, int]] = {
+            row.id: (int(row.project_id), int(row.group_id))
+            for row in conn.execute(
+                select(reports.c.id, reports.c.project_id, reports.c.group_id).where(
+                    reports.c.id.in_(ids)
+                )
+            )
+        }
+        fresh: dict[str, NewReport] = {}
+        for item in items:
+            report_id = str(item.report.id)
+            if report_id not in known and report_id not in fresh:
+                fresh[report_id] = item
+        group_ids: dict[tuple[int, str], int] = {}
+        for item in sorted(fresh.values(), key=lambda i: (i.project_id, i.assessment.fingerprint)):
+            group_ids[(item.project_id, str(item.report.id))] = self._upsert_group(
+                conn, item.project_id, item.report, item.assessment
+            )
+        now = datetime.now(UTC)
+        rows = []
+        for report_id in sorted(fresh):
+            item = fresh[report_id]
+            group_id = group_ids[(item.project_id, report_id)]
+            known[report_id] = (item.project_id, group_id)
+            rows.append(
+                {
+                    "id": report_id,
+                    "project_id": item.project_id,
+                    "group_id": group_id,
+                    "kind": item.report.kind,
+                    "title": item.report.title[:200],
+                    "severity": item.assessment.severity.level,
+                    "severity_reasons": item.assessment.severity.reasons,
+                    "created_at": item.report.created_at.astimezone(UTC),
+                    "received_at": now,
+                    "payload": item.payload,
+                    "scrubbed_fields": item.scrubbed_fields or None,
+                }
+            )
+        if rows:
+            conn.execute(reports.insert(), rows)
+        for report_id, item in fresh.items():
+            if item.attachments:
+                self.insert_attachments(conn, item.project_id, report_id, item.attachments)
+        results: list[Stored | ReportIdConflictError] = []
+        answered: set[str] = set()
+        for item in items:
+            report_id = str(item.report.id)
+            project_id, group_id = known[report_id]
+            if project_id != item.project_id:
+                results.append(
+                    ReportIdConflictError(f"report id {report_id} is used by another project")
+                )
+                continue
+            created = report_id in fresh and report_id not in answered
+            answered.add(report_id)
+            results.append(Stored(report_id, group_id, created=created))
+        return results
+
+    def insert_attachments(
+        self, conn: Connection, project_id: int, report_id: str, items: Sequence[Any]
+    ) -> None:
+        raise NotImplementedError  # provided by AttachmentStore in the composed Store
 
     def get_report(self, project_id: int, report_id: str) -> dict[str, Any] | None:
         """The stored report as the admin API shows it: the wire fields plus what we added."""
@@ -102,6 +168,7 @@ class ReportStore(GroupStore):
             severity=row.severity,
             severity_reasons=row.severity_reasons,
             received_at=utc(row.received_at).isoformat(),
+            scrubbed_fields=row.scrubbed_fields or [],
         )
         return body
 

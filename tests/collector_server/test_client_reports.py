@@ -372,7 +372,7 @@ def test_client_report_bodies_get_the_usual_body_errors(
 
 @pytest.mark.parametrize(
     ("key", "code"),
-    [(None, "missing_key"), ("0" * 32, "invalid_key"), ("other", "invalid_key")],
+    [(None, "missing_key"), ("0" * 32, "invalid_key"), ("other", "key_of_another_project")],
     ids=["no key", "wrong key", "another project's key"],
 )
 def test_a_client_report_needs_the_project_key(
@@ -385,10 +385,13 @@ def test_a_client_report_needs_the_project_key(
     before = discarded(collector)
     sent = other_project[1] if key == "other" else key
     response = post_client_report(collector, project[0], sent, b'{"discarded": {"torn": 1}}')
-    assert response.status_code == 401
+    assert response.status_code == (403 if key == "other" else 401)
     assert response.json()["error"]["code"] == code
     missing = post_client_report(collector, 999_999, project[1], b'{"discarded": {"torn": 1}}')
-    assert (missing.status_code, missing.json()["error"]["code"]) == (401, "invalid_key")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (
+        403,
+        "key_of_another_project",
+    )
     assert discarded(collector) == before
 
 

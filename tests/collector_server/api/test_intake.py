@@ -56,8 +56,9 @@ def json_body(data: Any) -> bytes:
 CASES = [
     Case("no key", 401, "missing_key", key=None),
     Case("wrong key", 401, "invalid_key", key="0" * 32),
-    Case("other project's key", 401, "invalid_key", key="other"),
-    Case("no such project", 401, "invalid_key", project="missing"),
+    Case("other project's key", 403, "key_of_another_project", key="other"),
+    Case("no such project", 403, "key_of_another_project", project="missing"),
+    Case("no such project, wrong key", 401, "invalid_key", key="0" * 32, project="missing"),
     Case("text/plain", 415, "unsupported_media_type", headers={"Content-Type": "text/plain"}),
     Case(
         "latin-1 charset",

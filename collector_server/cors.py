@@ -1,0 +1,111 @@
+"""Browser origins per project: CORS for the client routes, checked before anything else.
+
+A page on another origin may post reports (the widget) only when the project allows its origin
+(``bugrelay project set NAME --origins https://shop.example,https://*.example.com``; none set:
+any origin, like Sentry's ``*``). The preflight (``OPTIONS``) is answered here, without a key,
+since browsers send none with it; the request itself is checked again, so a client that skips
+the preflight gets the same 403. Requests without an ``Origin`` header (apps, servers, curl) are
+not browsers' and pass untouched; the key decides for them.
+
+Only the client routes (report intake, status, rating, attachment upload, client reports) take
+part; the admin routes never answer a cross-origin browser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from collector_server.project_settings import origin_allowed
+from collector_server.state import AppState
+
+CLIENT_ROUTES = re.compile(
+    r"^/api/v1/projects/(?P<id>[0-9]{1,19})/(?:reports|client-report"
+    r"|reports/[^/]+/(?:status|rating|attachments/[^/]+))$"
+)
+ALLOWED_METHODS = "GET, POST, PUT, OPTIONS"
+ALLOWED_HEADERS = "content-type, content-encoding, x-bugrelay-key, x-bugrelay-discarded"
+EXPOSED_HEADERS = "Retry-After"
+PREFLIGHT_MAX_AGE = "600"
+
+
+class CorsMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        match = CLIENT_ROUTES.match(scope["path"])
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if match is None or origin is None:
+            await self.app(scope, receive, send)
+            return
+        state: AppState = scope["app"].state.bugrelay
+        project = await state.projects.get(int(match["id"]))
+        # An unknown project: let the route answer (401), with CORS headers so a page can read it.
+        allowed = project is None or origin_allowed(origin, project.allowed_origins)
+        if not allowed:
+            state.metrics.refused.labels(reason="origin_not_allowed").inc()
+            await _refuse(send, origin, match["id"])
+            return
+        if scope["method"] == "OPTIONS" and headers.get("access-control-request-method"):
+            await _preflight(send, origin, headers)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                response_headers["Access-Control-Allow-Origin"] = origin
+                response_headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+                response_headers.add_vary_header("Origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+async def _preflight(send: Send, origin: str, headers: Headers) -> None:
+    requested = headers.get("access-control-request-headers", "")
+    wanted = {h.strip().lower() for h in requested.split(",") if h.strip()}
+    allowed = {h.strip() for h in ALLOWED_HEADERS.split(",")}
+    response_headers = [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-allow-methods", ALLOWED_METHODS.encode()),
+        (b"access-control-allow-headers", ", ".join(sorted(allowed | wanted & allowed)).encode()),
+        (b"access-control-max-age", PREFLIGHT_MAX_AGE.encode()),
+        (b"vary", b"Origin"),
+        (b"content-length", b"0"),
+    ]
+    await send({"type": "http.response.start", "status": 204, "headers": response_headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _refuse(send: Send, origin: str, project_id: str) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": "origin_not_allowed",
+                "message": (
+                    f"project {project_id} does not take reports from pages on {origin!r}; "
+                    "the operator lists allowed origins with `bugrelay project set --origins`"
+                ),
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"vary", b"Origin"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
