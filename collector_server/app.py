@@ -30,6 +30,7 @@ from collector_server.state import AppState
 from collector_server.store import Store
 from collector_server.store.writer import GroupCommitter
 
+
 class MemoryRateLimiter:  # TEMPORARY until the shared limiter lands
     def __init__(self) -> None:
         self._buckets: dict[Rate, TokenBuckets] = {}

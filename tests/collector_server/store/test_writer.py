@@ -16,7 +16,6 @@ from collector_server.store.reports import NewReport
 from collector_server.store.writer import GroupCommitter, WriterClosedError
 from sdk.models import Report
 
-
 WORDS = ["save", "login", "search", "upload", "export", "print", "share"]
 
 
