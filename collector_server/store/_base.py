@@ -49,6 +49,12 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
     return parts
 
 
+def column_text(value: str, limit: int) -> str:
+    """Text for a column, cut to ``limit``: PostgreSQL text cannot hold NUL, so it becomes
+    U+FFFD there (the full report, as JSON, keeps it escaped as ``\\u0000``)."""
+    return value[:limit].replace("\x00", "\ufffd")
+
+
 def utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything we store is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -9,7 +9,14 @@ from sqlalchemy import Connection, select, update
 
 from collector_server.pipeline import Assessment
 from collector_server.pipeline.severity import rank
-from collector_server.store._base import Page, StoreBase, decode_cursor, encode_cursor, utc
+from collector_server.store._base import (
+    Page,
+    StoreBase,
+    column_text,
+    decode_cursor,
+    encode_cursor,
+    utc,
+)
 from collector_server.store.tables import groups
 from sdk.models import Report
 
@@ -23,7 +30,7 @@ class GroupStore(StoreBase):
         statement = self._insert(groups).values(
             project_id=project_id,
             fingerprint=assessment.fingerprint,
-            title=(report.title or report.description or "")[:200] or "(untitled)",
+            title=column_text(report.title or report.description or "", 200) or "(untitled)",
             status="open",
             severity=severity.level,
             severity_reasons=severity.reasons,

@@ -12,7 +12,14 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from collector_server.pipeline import Assessment
-from collector_server.store._base import InvalidCursorError, Page, decode_cursor, encode_cursor, utc
+from collector_server.store._base import (
+    InvalidCursorError,
+    Page,
+    column_text,
+    decode_cursor,
+    encode_cursor,
+    utc,
+)
 from collector_server.store.groups import GroupStore
 from collector_server.store.tables import groups, ratings, reports
 from sdk.models import Rating, Report
@@ -119,7 +126,7 @@ class ReportStore(GroupStore):
                     "project_id": item.project_id,
                     "group_id": group_id,
                     "kind": item.report.kind,
-                    "title": item.report.title[:200],
+                    "title": column_text(item.report.title, 200),
                     "severity": item.assessment.severity.level,
                     "severity_reasons": item.assessment.severity.reasons,
                     "created_at": item.report.created_at.astimezone(UTC),

@@ -80,7 +80,29 @@ CASES = [
     Case("unknown field", 422, "invalid_report", body=json_body(report(bogus=1))),
     Case("title over 200", 422, "invalid_report", body=json_body(report(title="x" * 201))),
     Case("broken gzip", 400, "malformed_gzip", headers={"Content-Encoding": "gzip"}),
+    Case(
+        "over the default 1 MiB",
+        413,
+        "body_too_large",
+        body=json_body(report(description="x" * 9000, extra={"pad": "y" * (1024 * 1024)})),
+    ),
 ]
+
+
+def test_hostile_text_is_stored_verbatim_as_data(collector: Collector) -> None:
+    """Script tags, Markdown and @mentions are what users type: kept as they came, as JSON
+    strings; whatever shows them (the dashboard, tickets) escapes them there."""
+    hostile = {
+        "title": '<script>alert("x")</script> @channel **bold** [link](javascript:alert(1)) \u0000',
+        "description": "<img src=x onerror=alert(1)> @here #1 ```code``` \u0000 \u202e",
+        "tags": {"where": "<b>"},
+    }
+    body = report(**hostile)
+    response = collector.post_report(body)
+    assert response.status_code == 202, response.text
+    stored = collector.get_report(body["id"])
+    assert stored.headers["Content-Type"].startswith("application/json")
+    assert {k: stored.json()[k] for k in hostile} == hostile
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
