@@ -23,21 +23,12 @@ from collector_server.errors import (
 )
 from collector_server.metrics import Metrics
 from collector_server.project_cache import ProjectCache
-from collector_server.ratelimit import Rate, TokenBuckets
+from collector_server.ratelimit import make_rate_limiter
 from collector_server.retention import retention_loop
 from collector_server.settings import Settings
 from collector_server.state import AppState
 from collector_server.store import Store
 from collector_server.store.writer import GroupCommitter
-
-
-class MemoryRateLimiter:  # TEMPORARY until the shared limiter lands
-    def __init__(self) -> None:
-        self._buckets: dict[Rate, TokenBuckets] = {}
-
-    async def take(self, key: str, rate: Rate) -> float:
-        return self._buckets.setdefault(rate, TokenBuckets(rate)).take(key)
-
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -62,13 +53,23 @@ def create_app(
     """
     store = store or Store.open(settings.database_url)
     metrics = Metrics()
+    rate_limiter = (
+        make_rate_limiter(
+            engine=store.engine,
+            redis_url=settings.redis_url,
+            shared=store.dialect == "postgresql",
+            on_backend_error=lambda _error: metrics.rate_limit_backend_errors.inc(),
+        )
+        if settings.rate_limit
+        else None
+    )
     state = AppState(
         settings=settings,
         store=store,
         metrics=metrics,
         projects=ProjectCache(store),
         writer=GroupCommitter(store, on_batch=metrics.batch_size.observe),
-        rate_limiter=MemoryRateLimiter() if settings.rate_limit else None,
+        rate_limiter=rate_limiter,
     )
 
     @asynccontextmanager
@@ -84,6 +85,8 @@ def create_app(
             await asyncio.gather(*jobs, return_exceptions=True)
             # Uvicorn answered the requests in flight before this; what they queued is written.
             await asyncio.to_thread(state.writer.close)
+            if state.rate_limiter is not None:
+                await state.rate_limiter.close()
             state.store.close()
 
     project = "/api/v1/projects/{project_id:int}"

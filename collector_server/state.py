@@ -1,18 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from collector_server.metrics import Metrics
 from collector_server.project_cache import ProjectCache
-from collector_server.ratelimit import Rate
+from collector_server.ratelimit import RateLimiter
 from collector_server.settings import Settings
 from collector_server.store import Store
 from collector_server.store.writer import GroupCommitter
-
-
-class RateLimiter(Protocol):
-    async def take(self, key: str, rate: Rate) -> float: ...
 
 
 @dataclass(slots=True)
