@@ -8,10 +8,11 @@ import threading
 import uuid
 from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy.engine import make_url
 
-from tests.support import Collector, run_concurrently, start_collector
+from tests.support import Collector, postgres_database, run_concurrently, start_collector
 
 TS = "2026-11-25T10:00:00Z"
 
@@ -99,3 +100,25 @@ def test_two_collectors_on_one_database_store_once_and_count_exactly(
             f"/api/v1/projects/{second.project_id}/groups/{group_ids.pop()}"
         ).json()
         assert group["report_count"] == len(results) - 7
+
+
+@pytest.mark.postgres
+def test_two_collectors_share_one_projects_rate_limit(tmp_path: Path) -> None:
+    """On PostgreSQL the per-key buckets live in the database: two replicas together let
+    through the project's rate, not twice it."""
+    with (
+        postgres_database() as url,
+        start_collector(tmp_path / "a", url, BUGRELAY_RATE_LIMIT="on") as first,
+        start_collector(tmp_path / "b", url, BUGRELAY_RATE_LIMIT="on") as second,
+    ):
+        # Set before either collector has served (and cached) the project.
+        result = first.cli("project", "set", "demo", "--rate-limit", "20/3600")
+        assert result.returncode == 0, result.stderr
+        answers = [target.post_report(body("rate")) for target in [first, second] * 30]
+        statuses = [a.status_code for a in answers]
+        assert statuses.count(202) == 20
+        assert statuses.count(429) == 40
+        assert statuses[:20] == [202] * 20  # both replicas took from one bucket
+        refused = next(a for a in answers if a.status_code == 429)
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["error"]["code"] == "rate_limited"
