@@ -23,8 +23,13 @@ Rules that hold everywhere:
   (`"field": "user.nickname", "message": "unknown field 'nickname'"`).
 - **Every string and list has a maximum**, given below; a free-form JSON object (`extra`, an
   action's `data`) is limited to {max_extra} bytes encoded and {depth} levels of nesting.
-- Timestamps are RFC 3339 with a time zone (`2026-11-25T10:00:00Z`).
-- A report needs a `title`, a `description` or an `exception`.
+- **JSON types are strict**: a boolean is `true` or `false` (not `0` or `"no"`), an integer is
+  a JSON integer (not `3.0`, `"3"` or `true`), a number is a finite JSON number (not `true` or
+  `"1.5"`), a string is a string. Nothing is converted, and the answer names the field.
+- Timestamps are RFC 3339 strings with a time zone (`2026-11-25T10:00:00Z`), never Unix time;
+  ids are UUID strings.
+- A report needs a `title`, a `description` or an `exception` (a title or description of only
+  white space does not count); the JSON Schema says so in its top-level `anyOf`.
 - The SDK trims what it builds to these limits before sending (strings are cut with `…`, lists
   keep their newest items); the collector refuses what does not fit, with status 422.
 - `id` is made by the client and is the idempotency key: sending the same id again stores

@@ -6,6 +6,14 @@ everywhere, so a typo in a client is an error that names the field instead of da
 vanishes. The SDK trims what it builds to these limits before sending (see ``sdk.client``); the
 collector refuses what does not fit.
 
+JSON types are strict (pydantic's strict mode, on every model): a boolean is ``true`` or
+``false``, an integer is a JSON integer (not ``true``, ``"3"`` or ``3.0``), a number is an integer
+or a finite float (not ``true`` or ``"1.5"``), a string is a string. Timestamps are RFC 3339
+strings with a time zone and ids are UUID strings (:data:`Timestamp`, :data:`UuidText`), never
+numbers. Decoded JSON (``json.loads``) and raw JSON text give the same answer, with the same field
+paths: validate the one with ``Model.model_validate(data)``, the other with
+``Model.model_validate_json(text)``. From Python, ``datetime`` and ``UUID`` objects are taken too.
+
 Adding an optional field is a compatible change within v1; renaming or removing one, or tightening
 a limit, needs ``schema_version`` 2.
 """
@@ -16,18 +24,24 @@ import base64
 import binascii
 import json
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     JsonValue,
+    Strict,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 SCHEMA_VERSION: Literal[1] = 1
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -60,6 +74,70 @@ Message = Annotated[str, StringConstraints(max_length=MAX_MESSAGE)]
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_KEY)]
 TagValue = Annotated[str, StringConstraints(max_length=MAX_TAG_VALUE)]
 
+_RFC3339 = (  # RFC 3339 section 5.6 date-time ([0-9], not \d: no other scripts' digits)
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+_TIMESTAMP_EXAMPLE = "2026-11-25T10:00:00Z"
+
+
+class _Rfc3339:
+    """Pydantic metadata for :data:`Timestamp`, checked inside pydantic-core (no Python call).
+
+    Neither mode fits alone: strict refuses every string from Python (the output of
+    ``json.loads``), lax takes Unix time as a number or as a string of digits. So a timestamp is
+    a string in RFC 3339 form, then parsed (lax); from Python, an aware ``datetime`` is taken too.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, _source: Any, _handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        text = core_schema.chain_schema(
+            [
+                core_schema.str_schema(pattern=_RFC3339, strict=True),
+                core_schema.datetime_schema(tz_constraint="aware", strict=False),
+            ]
+        )
+        instance = core_schema.datetime_schema(tz_constraint="aware", strict=True)
+        return core_schema.custom_error_schema(
+            core_schema.json_or_python_schema(
+                json_schema=text,
+                python_schema=core_schema.union_schema([text, instance], mode="left_to_right"),
+            ),
+            custom_error_type="datetime_format",
+            custom_error_message="Input should be an RFC 3339 date-time string with a time zone, "
+            f"e.g. {_TIMESTAMP_EXAMPLE}",
+        )
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "format": "date-time"}
+
+
+def _uuid_text_only(value: Any) -> Any:
+    """Let only a string (or, from Python, a ``UUID``) reach the lax UUID parser (no bytes)."""
+    if isinstance(value, str | uuid.UUID):
+        return value
+    raise PydanticCustomError(
+        "uuid_type",
+        "Input should be a UUID string, e.g. {example}",
+        {"example": str(uuid.UUID(int=0))},
+    )
+
+
+def _exact_int(value: Any) -> Any:
+    """Strict mode still lets ``true`` and ``1.0`` match ``Literal[1]`` (they are equal to 1)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+Timestamp = Annotated[datetime, _Rfc3339()]
+"""An RFC 3339 date-time string with a time zone; from Python also an aware ``datetime``."""
+UuidText = Annotated[uuid.UUID, Strict(False), BeforeValidator(_uuid_text_only)]
+"""A UUID as a string; from Python also a ``uuid.UUID``."""
+
 Level = Literal["debug", "info", "warning", "error", "critical"]
 Kind = Literal["bug", "feedback", "crash"]
 Impact = Literal["blocks_work", "annoying", "cosmetic"]
@@ -86,9 +164,10 @@ def _check_free_json(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 class WireModel(BaseModel):
-    """Base of every wire model: unknown fields are errors, strings are not coerced from numbers."""
+    """Base of every wire model: unknown fields are errors, and JSON types are strict (no
+    coercion between booleans, numbers and strings; no NaN or infinity)."""
 
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=False)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=False)
 
 
 class User(WireModel):
@@ -151,7 +230,7 @@ class Browser(WireModel):
 class Action(WireModel):
     """One step of the action trail (a breadcrumb): what the user or the app did."""
 
-    timestamp: AwareDatetime
+    timestamp: Timestamp
     category: Short = Field("default", description="e.g. `ui.click`, `navigation`, `http`, `log`.")
     message: Message = ""
     level: Level = "info"
@@ -163,7 +242,7 @@ class Action(WireModel):
 
 
 class LogEntry(WireModel):
-    timestamp: AwareDatetime
+    timestamp: Timestamp
     level: Level = "info"
     logger: Short | None = Field(None, description="The logger's name; `console` in a browser.")
     message: Message = Field("", description="The formatted message.")
@@ -193,7 +272,7 @@ class ExceptionInfo(WireModel):
 class NetworkRequest(WireModel):
     """A failed outgoing request (HTTP status >= 400, or no response at all)."""
 
-    timestamp: AwareDatetime | None = None
+    timestamp: Timestamp | None = None
     method: Annotated[str, StringConstraints(max_length=16)]
     url: Url
     status: int | None = Field(None, ge=0, le=999, description="Null when no response came.")
@@ -238,12 +317,36 @@ class SdkInfo(WireModel):
     version: Short
 
 
+SAYS_SOMETHING: dict[str, JsonValue] = {
+    "$comment": "A report needs a title, a description or an exception.",
+    "anyOf": [
+        # "\S": something that Python's ``str.strip()`` leaves, as the validator checks.
+        {
+            "required": ["title"],
+            "properties": {"title": {"type": "string", "maxLength": MAX_TITLE, "pattern": r"\S"}},
+        },
+        {
+            "required": ["description"],
+            "properties": {
+                "description": {"type": "string", "maxLength": MAX_DESCRIPTION, "pattern": r"\S"}
+            },
+        },
+        {"required": ["exception"], "properties": {"exception": {"type": "object"}}},
+    ],
+}
+"""The rule of ``Report._says_something``, as JSON Schema, so that schema-driven tools know it."""
+
+
 class Report(WireModel):
     """One bug report, piece of feedback or crash, as it travels from a client to the collector."""
 
-    id: uuid.UUID = Field(description="Generated by the client; the idempotency key.")
-    schema_version: Literal[1] = Field(SCHEMA_VERSION, description="Always 1 in this version.")
-    created_at: AwareDatetime = Field(description="When the user reported, on the client's clock.")
+    model_config = ConfigDict(json_schema_extra=SAYS_SOMETHING)
+
+    id: UuidText = Field(description="Generated by the client; the idempotency key.")
+    schema_version: Annotated[Literal[1], BeforeValidator(_exact_int)] = Field(
+        SCHEMA_VERSION, description="Always 1 in this version."
+    )
+    created_at: Timestamp = Field(description="When the user reported, on the client's clock.")
     kind: Kind = Field("bug", description="`crash` for an exception nobody caught.")
     title: Annotated[str, StringConstraints(max_length=MAX_TITLE)] = Field(
         "", description="One line in the reporter's words."
@@ -306,7 +409,7 @@ ReportStatusValue = Literal["received", "in_progress", "fixed", "wont_fix"]
 class ReportStatus(WireModel):
     """What a reporter may know about their own report (``GET .../reports/{id}/status``)."""
 
-    id: uuid.UUID
+    id: UuidText
     status: ReportStatusValue
     fixed_in: Short | None = Field(None, description="The release that fixed it, once fixed.")
 
@@ -316,6 +419,20 @@ class Rating(WireModel):
 
     score: int = Field(ge=1, le=5, description="1 (bad) to 5 (great).")
     comment: Annotated[str, StringConstraints(max_length=MAX_RATING_COMMENT)] | None = None
+    effort: int | None = Field(
+        None,
+        ge=1,
+        le=7,
+        description="Customer effort score (CES): how easy it was to get the problem handled, "
+        "1 (very hard) to 7 (very easy).",
+    )
+    recommend: int | None = Field(
+        None,
+        ge=0,
+        le=10,
+        description="Net Promoter Score (NPS) question: how likely the reporter is to recommend "
+        "the product, 0 (not at all likely) to 10 (extremely likely).",
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -71,7 +71,7 @@ def parse_json(body: Body, pairs_hook: PairsHook | None = None) -> Any:
             400, "invalid_utf8", f"the body is not valid UTF-8 (at byte {exc.start})"
         ) from None
     try:
-        return json.loads(text, object_pairs_hook=pairs_hook)
+        return json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ApiError(
             400,
@@ -80,6 +80,12 @@ def parse_json(body: Body, pairs_hook: PairsHook | None = None) -> Any:
         ) from None
     except RecursionError:
         raise ApiError(400, "json_too_deep", "the JSON is nested too deeply") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ApiError(
+        400, "malformed_json", f"the body is not valid JSON: {name} is not a JSON number"
+    )
 
 
 def _too_large(limit: int) -> ApiError:

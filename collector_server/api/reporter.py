@@ -14,14 +14,22 @@ from starlette.responses import JSONResponse, Response
 from collector_server.api import _params
 from collector_server.api._auth import admit_client
 from collector_server.api._body import read_json
+from collector_server.api._doc import Answer, json_body, operation
 from collector_server.errors import ApiError, describe_validation_error, report_not_found
 from collector_server.state import AppState
 from collector_server.store import AlreadyRatedError, ReportNotFoundError
-from sdk.models import Rating
+from sdk.models import Rating, ReportStatus
 
 MAX_RATING_BODY = 16 * 1024
 
 
+@operation(
+    "getReportStatus",
+    summary="What the reporter may know about their report.",
+    auth="ingest",
+    responses={200: Answer("The status.", ReportStatus)},
+    errors={400: ["invalid_report_id"], 404: ["report_not_found"]},
+)
 async def get_status(request: Request) -> Response:
     state: AppState = request.app.state.bugrelay
     project_id: int = request.path_params["project_id"]
@@ -33,6 +41,20 @@ async def get_status(request: Request) -> Response:
     return JSONResponse(status)
 
 
+@operation(
+    "rateReport",
+    summary="The reporter rates how their report was handled (once).",
+    description="The body is at most 16 KiB.",
+    auth="ingest",
+    body=json_body(Rating),
+    responses={201: Answer("Stored.", "RatingStored")},
+    errors={
+        400: ["invalid_report_id"],
+        404: ["report_not_found"],
+        409: ["already_rated"],
+        422: ["invalid_rating"],
+    },
+)
 async def post_rating(request: Request) -> Response:
     state: AppState = request.app.state.bugrelay
     project_id: int = request.path_params["project_id"]
@@ -45,7 +67,8 @@ async def post_rating(request: Request) -> Response:
         raise ApiError(
             422,
             "invalid_rating",
-            'the rating must be {"score": 1..5, "comment": "..."}',
+            'the rating must be {"score": 1..5, "comment": "...", "effort": 1..7, "recommend": 0..10}'
+            " (all but score optional)",
             fields=describe_validation_error(exc),
         ) from None
     try:

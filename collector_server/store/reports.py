@@ -223,6 +223,8 @@ class ReportStore(GroupStore):
                         project_id=project_id,
                         score=rating.score,
                         comment=rating.comment,
+                        effort=rating.effort,
+                        recommend=rating.recommend,
                         created_at=datetime.now(UTC),
                     )
                 )

@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 import requests
-from openapi_spec_validator import validate
+from sqlalchemy import create_engine, select
 
-from collector_server.api.openapi import openapi_document
-from collector_server.app import create_app
-from collector_server.settings import Settings
-from collector_server.store import Store
+from collector_server.settings import normalise_database_url
+from collector_server.store.tables import ratings
 from tests.support import Collector, run_concurrently
 
 TS = "2026-11-25T10:00:00Z"
@@ -62,10 +60,35 @@ def test_a_report_is_rated_once(collector: Collector) -> None:
     assert again.json()["error"]["code"] == "already_rated"
 
 
+def test_a_rating_keeps_effort_and_recommend(collector: Collector) -> None:
+    stored = post_report(collector)
+    answer = reporter(
+        collector,
+        "POST",
+        f"{stored['id']}/rating",
+        json={"score": 4, "effort": 6, "recommend": 9},
+    )
+    assert answer.status_code == 201, answer.text
+    engine = create_engine(normalise_database_url(collector.env["BUGRELAY_DATABASE_URL"]))
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(ratings.c.score, ratings.c.effort, ratings.c.recommend).where(
+                    ratings.c.report_id == stored["id"]
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    assert tuple(row) == (4, 6, 9)
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"score": 0}, "score"),
+        ({"score": True}, "score"),
+        ({"score": 3, "effort": 8}, "effort"),
+        ({"score": 3, "recommend": -1}, "recommend"),
         ({"score": 6}, "score"),
         ({"score": 3, "mood": "ok"}, "mood"),
         ({}, "score"),
@@ -183,21 +206,3 @@ def test_concurrent_reports_of_one_problem_count_exactly(collector: Collector) -
         f"/api/v1/projects/{collector.project_id}/groups/{answers[0]['group_id']}"
     ).json()
     assert group["report_count"] == 36
-
-
-def test_the_openapi_document_is_valid_and_covers_every_route(tmp_path: Any) -> None:
-    document = openapi_document()
-    validate(document)  # type: ignore[arg-type]
-    settings = Settings.from_env({"BUGRELAY_DATA_DIR": str(tmp_path), "BUGRELAY_ADMIN_TOKEN": "t"})
-    store = Store.open(settings.database_url)
-    app = create_app(settings, store=store)
-    store.close()
-    documented = {
-        (path, method.upper()) for path, ops in document["paths"].items() for method in ops
-    }
-    for route in app.routes:
-        path = route.path.replace(":int}", "}")  # type: ignore[attr-defined]
-        if path == "/openapi.json":
-            continue
-        for method in route.methods - {"HEAD"}:  # type: ignore[attr-defined]
-            assert (path, method) in documented
