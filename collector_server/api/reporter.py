@@ -67,8 +67,8 @@ async def post_rating(request: Request) -> Response:
         raise ApiError(
             422,
             "invalid_rating",
-            'the rating must be {"score": 1..5, "comment": "...", "effort": 1..7, "recommend": 0..10}'
-            " (all but score optional)",
+            'the rating must be {"score": 1..5, "comment": "...", "effort": 1..7,'
+            ' "recommend": 0..10} (all but score optional)',
             fields=describe_validation_error(exc),
         ) from None
     try:
