@@ -1,4 +1,5 @@
-"""The anchor for bench/intake.py: a bare Starlette endpoint that only parses the JSON body."""
+"""The anchor for bench/intake.py: a bare Starlette endpoint that only parses the JSON body,
+served by uvicorn as ``bugrelay serve`` serves the collector."""
 
 from __future__ import annotations
 
@@ -19,4 +20,11 @@ async def take(request: Request) -> Response:
 app = Starlette(routes=[Route("/api/v1/projects/{project_id:int}/reports", take, methods=["POST"])])
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
