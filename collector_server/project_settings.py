@@ -111,10 +111,15 @@ def _scrubbing(value: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("--scrubbing must be a JSON object")
     try:
-        ScrubSettings.from_mapping(data)
+        return ScrubSettings.from_mapping(data).to_mapping()  # names stripped, each once
     except ValueError as exc:
         raise ValueError(f"--scrubbing: {exc}") from None
-    return data
+
+
+def _default_scrubbing() -> dict[str, Any]:
+    from collector_server.pipeline.scrub import ScrubSettings  # noqa: PLC0415
+
+    return ScrubSettings().to_mapping()
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +180,7 @@ SETTINGS = (
         "--scrubbing",
         _scrubbing,
         "server-side scrubbing as JSON (see docs/scrubbing.md)",
-        lambda _s: None,
+        lambda _s: _default_scrubbing(),
     ),
 )
 
