@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collector_server.api import admin, health, intake, openapi, reporter
+from collector_server.api import admin, attachments, health, intake, openapi, reporter
+from collector_server.api._doc import mark_by_method
+from collector_server.attachments import blob_store
 from collector_server.cors import CorsMiddleware
 from collector_server.errors import (
     ApiError,
@@ -41,6 +43,7 @@ def by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
         return await handlers[method](request)
 
     endpoint.__name__ = "_".join(h.__name__ for h in handlers.values())
+    mark_by_method(endpoint, handlers)  # so that /openapi.json sees each handler
     return endpoint
 
 
@@ -52,6 +55,7 @@ def create_app(
     With ``background_jobs`` (``bugrelay serve``), it also runs the retention job hourly.
     """
     store = store or Store.open(settings.database_url)
+    store.blobs = blob_store(settings.attachments, store.engine)
     metrics = Metrics()
     rate_limiter = (
         make_rate_limiter(
@@ -76,7 +80,11 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         jobs = []
         if background_jobs:
-            jobs.append(asyncio.create_task(retention_loop(state.store, settings)))
+            jobs.append(
+                asyncio.create_task(
+                    retention_loop(state.store, settings, delete_blob=state.store.blobs.delete)
+                )
+            )
         try:
             yield
         finally:
@@ -101,6 +109,11 @@ def create_app(
         Route(report, admin.get_report, methods=["GET"]),
         Route(f"{report}/status", reporter.get_status, methods=["GET"]),
         Route(f"{report}/rating", reporter.post_rating, methods=["POST"]),
+        Route(
+            f"{report}/attachments/{{name}}",
+            by_method({"GET": attachments.get_attachment, "PUT": attachments.put_attachment}),
+            methods=["GET", "PUT"],
+        ),
         Route(f"{project}/groups", admin.list_groups, methods=["GET"]),
         Route(f"{project}/groups/{{group_id:int}}", admin.get_group, methods=["GET"]),
         Route("/healthz", health.healthz, methods=["GET"]),

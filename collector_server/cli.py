@@ -176,12 +176,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_retention_run(_args: argparse.Namespace) -> int:
+    from collector_server.attachments import blob_store  # noqa: PLC0415
     from collector_server.retention import run_retention  # noqa: PLC0415
 
     settings = _settings()
     store = _open_store(settings)
     try:
-        result = run_retention(store, settings)
+        blobs = blob_store(settings.attachments, store.engine)
+        result = run_retention(store, settings, delete_blob=blobs.delete)
     finally:
         store.close()
     if not result.ran:

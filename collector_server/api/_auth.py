@@ -59,14 +59,11 @@ async def require_ingest_key(request: Request, state: AppState, project_id: int)
             "missing_key",
             "send the project's public key in the X-BugRelay-Key header or the key query parameter",
         )
+    plausible = len(key) <= MAX_KEY_LENGTH and key.isprintable()  # no NUL for PostgreSQL
     project = await state.projects.get(project_id)
-    if project is not None and len(key) <= MAX_KEY_LENGTH and project.key_matches(key):
+    if project is not None and plausible and project.key_matches(key):
         return project
-    owner = (
-        await run_in_threadpool(state.store.project_id_for_key, key)
-        if len(key) <= MAX_KEY_LENGTH
-        else None
-    )
+    owner = await run_in_threadpool(state.store.project_id_for_key, key) if plausible else None
     if owner is not None and owner != project_id:
         raise ApiError(
             403,

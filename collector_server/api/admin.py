@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse, Response
 
 from collector_server.api import _params
 from collector_server.api._auth import require_admin
+from collector_server.api._doc import PAGE_PARAMS, Answer, operation
+from collector_server.api.attachments import list_for_admin
 from collector_server.errors import ApiError, report_not_found
 from collector_server.project_cache import MAX_ID
 from collector_server.state import AppState
@@ -26,6 +28,13 @@ async def _state(request: Request) -> AppState:
     return state
 
 
+@operation(
+    "getReport",
+    summary="Read a stored report with its group and severity.",
+    auth="admin",
+    responses={200: Answer("The stored report.", "StoredReport")},
+    errors={400: ["invalid_report_id"], 404: ["report_not_found"]},
+)
 async def get_report(request: Request) -> Response:
     state = await _state(request)
     project_id: int = request.path_params["project_id"]
@@ -33,13 +42,30 @@ async def get_report(request: Request) -> Response:
     body = await run_in_threadpool(state.store.get_report, project_id, report_id)
     if body is None:
         raise report_not_found(project_id, report_id)
+    body["attachments"] = await list_for_admin(request, state, project_id, report_id)
     return JSONResponse(body)
 
 
+@operation(
+    "listReports",
+    summary="Reports, newest first.",
+    auth="admin",
+    params=PAGE_PARAMS,
+    responses={200: Answer("One page.", "ReportPage")},
+    errors={400: ["invalid_limit", "invalid_cursor"]},
+)
 async def list_reports(request: Request) -> Response:
     return await _list(request, Store.list_reports)
 
 
+@operation(
+    "listGroups",
+    summary="Groups, newest first.",
+    auth="admin",
+    params=PAGE_PARAMS,
+    responses={200: Answer("One page.", "GroupPage")},
+    errors={400: ["invalid_limit", "invalid_cursor"]},
+)
 async def list_groups(request: Request) -> Response:
     return await _list(request, Store.list_groups)
 
@@ -58,6 +84,13 @@ async def _list(
     return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})
 
 
+@operation(
+    "getGroup",
+    summary="A group with its severity, reasons, report count and tickets.",
+    auth="admin",
+    responses={200: Answer("The group.", "Group")},
+    errors={404: ["group_not_found"]},
+)
 async def get_group(request: Request) -> Response:
     state = await _state(request)
     project_id: int = request.path_params["project_id"]

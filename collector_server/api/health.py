@@ -8,9 +8,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from collector_server.api._doc import Answer, operation
 from collector_server.state import AppState
 
 
+@operation(
+    "healthz",
+    summary="Is the collector up and its database reachable?",
+    responses={
+        200: Answer("Healthy.", "Health"),
+        503: Answer("The database is unreachable.", "Health"),
+    },
+)
 async def healthz(request: Request) -> Response:
     state: AppState = request.app.state.bugrelay
     try:
@@ -22,6 +31,15 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+@operation(
+    "metrics",
+    summary="Prometheus metrics in the text exposition format.",
+    responses={
+        200: Answer(
+            "Metrics.", {"type": "string"}, media_type=CONTENT_TYPE_LATEST.partition(";")[0]
+        )
+    },
+)
 async def metrics(request: Request) -> Response:
     state: AppState = request.app.state.bugrelay
     return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

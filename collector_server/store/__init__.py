@@ -1,7 +1,9 @@
 """Storage: one :class:`Store` over SQLite (default) or PostgreSQL, same code for both.
 
 Split by concept: :mod:`.projects` (projects, keys, settings), :mod:`.reports` (reports,
-ratings), :mod:`.groups` (groups); :mod:`._base` holds the engine and the write transaction.
+ratings), :mod:`.groups` (groups), :mod:`.attachments` (attachments; their bytes are behind
+:class:`collector_server.attachments.BlobStore`); :mod:`._base` holds the engine and the write
+transaction.
 """
 
 from __future__ import annotations
@@ -9,6 +11,12 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from collector_server.store._base import InvalidCursorError, Page
+from collector_server.store.attachments import (
+    AttachmentConflictError,
+    AttachmentStore,
+    StoredAttachment,
+    TooManyAttachmentsError,
+)
 from collector_server.store.db import make_engine, migrate
 from collector_server.store.projects import (
     InvalidProjectNameError,
@@ -27,7 +35,7 @@ from collector_server.store.reports import (
 from collector_server.store.retention import Deleted, RetentionStore
 
 
-class Store(ProjectStore, ReportStore, RetentionStore):
+class Store(AttachmentStore, ProjectStore, ReportStore, RetentionStore):
     @classmethod
     def open(cls, database_url: str, *, upgrade: bool = True) -> Store:
         engine = make_engine(database_url)
@@ -45,6 +53,7 @@ class Store(ProjectStore, ReportStore, RetentionStore):
 
 __all__ = [
     "AlreadyRatedError",
+    "AttachmentConflictError",
     "Deleted",
     "InvalidCursorError",
     "InvalidProjectNameError",
@@ -56,4 +65,6 @@ __all__ = [
     "ReportNotFoundError",
     "Store",
     "Stored",
+    "StoredAttachment",
+    "TooManyAttachmentsError",
 ]
