@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import threading
@@ -23,6 +24,7 @@ def body(title: str = "durable", report_id: str | None = None) -> dict[str, str]
 
 def test_every_acknowledged_report_survives_a_sigkill(database_url: str, tmp_path: Path) -> None:
     acknowledged: list[str] = []
+    with_attachment: list[str] = []
     enough = threading.Event()
     stop = threading.Event()
     with start_collector(tmp_path, database_url) as victim:
@@ -30,19 +32,35 @@ def test_every_acknowledged_report_survives_a_sigkill(database_url: str, tmp_pat
 
         def flood() -> None:
             session = requests.Session()
+            sent = 0
             while not stop.is_set():
                 report = body(f"flood {uuid.uuid4()}")
+                sent += 1
+                with_file = sent % 3 == 0  # every third report comes with an attachment
                 try:
-                    answer = session.post(
-                        victim.reports_url,
-                        json=report,
-                        headers={"X-BugRelay-Key": session_key},
-                        timeout=10,
-                    )
+                    if with_file:
+                        answer = session.post(
+                            victim.reports_url,
+                            files={
+                                "report": (None, json.dumps(report), "application/json"),
+                                "log": ("app.log", report["id"].encode(), "text/plain"),
+                            },
+                            headers={"X-BugRelay-Key": session_key},
+                            timeout=10,
+                        )
+                    else:
+                        answer = session.post(
+                            victim.reports_url,
+                            json=report,
+                            headers={"X-BugRelay-Key": session_key},
+                            timeout=10,
+                        )
                 except requests.RequestException:
                     continue  # the collector died mid-request: not acknowledged
                 if answer.status_code == 202:
                     acknowledged.append(report["id"])
+                    if with_file:
+                        with_attachment.append(report["id"])
                     if len(acknowledged) >= 150:
                         enough.set()
 
@@ -67,6 +85,15 @@ def test_every_acknowledged_report_survives_a_sigkill(database_url: str, tmp_pat
         assert revived.project_id == project_id
         missing = [rid for rid in acknowledged if revived.get_report(rid).status_code != 200]
         assert missing == []
+        assert with_attachment
+        for rid in with_attachment:
+            (stored,) = revived.get_report(rid).json()["attachments"]
+            served = requests.get(
+                stored["url"],
+                headers={"Authorization": f"Bearer {revived.admin_token}"},
+                timeout=10,
+            )
+            assert (stored["name"], served.content) == ("app.log", rid.encode())
 
 
 def test_two_collectors_on_one_database_store_once_and_count_exactly(

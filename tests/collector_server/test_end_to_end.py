@@ -82,6 +82,34 @@ def test_health_metrics_and_openapi(collector: Collector) -> None:
     assert "Report" in spec["components"]["schemas"]
 
 
+def sample(metrics_text: str, name: str) -> float:
+    """One unlabelled sample of the Prometheus text (0 when absent)."""
+    for line in metrics_text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def test_each_answered_report_is_timed_and_each_batch_counted(collector: Collector) -> None:
+    def read() -> tuple[float, float]:
+        text = requests.get(collector.url + "/metrics", timeout=10).text
+        return (
+            sample(text, "bugrelay_intake_seconds_count"),
+            sample(text, "bugrelay_write_batch_size_sum"),
+        )
+
+    timed, written = read()
+    body = {"id": str(uuid.uuid4()), "created_at": "2026-11-25T10:00:00Z", "title": "Timed"}
+    headers = {"X-BugRelay-Key": collector.public_key}
+    assert requests.post(collector.reports_url, json=body, headers=headers, timeout=10).ok
+    assert requests.post(collector.reports_url, json=body, headers=headers, timeout=10).ok
+    bad = requests.post(collector.reports_url, json={"title": 1}, headers=headers, timeout=10)
+    assert bad.status_code == 422
+    timed_after, written_after = read()
+    assert timed_after == timed + 2  # the new report and its repeat; not the refused one
+    assert written_after == written + 2  # the repeat is looked up by the writer too
+
+
 def test_serve_prints_where_its_data_is_and_how_to_reach_it(collector: Collector) -> None:
     log = collector.log.read_text()
     assert f"data directory  {collector.env['BUGRELAY_DATA_DIR']}" in log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import uuid
@@ -14,10 +15,12 @@ import pytest
 import requests
 
 from collector_server.store import Store
+from tests.collector_server.api.test_attachments import bomb_png
 from tests.support import Collector, start_collector
 
 TS = "2026-11-25T10:00:00Z"
 SMALL_LIMIT = 64 * 1024
+BOMB = bomb_png()  # 400 megapixels in about 50 KB
 
 
 def report(**fields: Any) -> dict[str, Any]:
@@ -78,6 +81,29 @@ CASES = [
         body=json_body(report(schema_version=2)),
     ),
     Case("unknown field", 422, "invalid_report", body=json_body(report(bogus=1))),
+    Case(
+        "wrong types",
+        422,
+        "invalid_report",
+        body=json_body(report(created_at=1700000000, exception={"type": "E", "handled": "no"})),
+    ),
+    Case(
+        "inline image bomb",
+        422,
+        "image_bomb",
+        body=json_body(
+            report(
+                attachments=[
+                    {
+                        "name": "shot.png",
+                        "content_type": "image/png",
+                        "size": len(BOMB),
+                        "data": base64.b64encode(BOMB).decode(),
+                    }
+                ]
+            )
+        ),
+    ),
     Case("title over 200", 422, "invalid_report", body=json_body(report(title="x" * 201))),
     Case("broken gzip", 400, "malformed_gzip", headers={"Content-Encoding": "gzip"}),
     Case(
@@ -103,6 +129,27 @@ def test_hostile_text_is_stored_verbatim_as_data(collector: Collector) -> None:
     stored = collector.get_report(body["id"])
     assert stored.headers["Content-Type"].startswith("application/json")
     assert {k: stored.json()[k] for k in hostile} == hostile
+
+
+def test_secrets_are_scrubbed_before_storage_and_the_fields_named(collector: Collector) -> None:
+    """A client that scrubs nothing (a widget, a curl) still has its secrets removed, and the
+    admin API says which fields were changed; the rest of the report is kept as sent."""
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    body = report(
+        description=f"my token is {token}, my email is ana@example.com",
+        extra={"request": {"url": "https://ana:hunter22@shop.example/cart?id=7"}},
+        tags={"plan": "pro"},
+    )
+    response = collector.post_report(body)
+    assert response.status_code == 202, response.text
+    stored = collector.get_report(body["id"]).json()
+    text = json.dumps(stored)
+    assert token not in text
+    assert "hunter22" not in text
+    assert "ana@example.com" in stored["description"]  # how support answers: not a secret
+    assert stored["tags"] == {"plan": "pro"}
+    assert stored["title"] == body["title"]
+    assert set(stored["scrubbed_fields"]) == {"description", "extra.request.url"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
