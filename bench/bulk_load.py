@@ -2,7 +2,7 @@
 
 For benchmarks that need a big store (``bench/intake.py --flatness``): a million reports through
 HTTP would take hours, this takes minutes. The rows are the ones the collector's intake writes
-(``ReportStore._ingest_in`` and ``GroupStore._upsert_group``): every group's template report is
+(``ReportStore._ingest_in`` and ``GroupStore._upsert_groups``): every group's template report is
 validated by the wire schema and assessed by the real pipeline (fingerprint, severity), its
 stored JSON is ``model_dump_json(exclude_none=True)`` of it, and SQLite values are formatted by
 the tables' own SQLAlchemy types. The first report of each group is parsed back and checked.

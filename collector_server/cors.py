@@ -37,15 +37,12 @@ class CorsMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        match = CLIENT_ROUTES.match(scope["path"])
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
+        origin = _origin(scope) if scope["type"] == "http" else None
+        match = CLIENT_ROUTES.match(scope["path"]) if origin is not None else None
         if match is None or origin is None:
             await self.app(scope, receive, send)
             return
+        headers = Headers(scope=scope)
         state: AppState = scope["app"].state.bugrelay
         project = await state.projects.get(int(match["id"]))
         # An unknown project: let the route answer (401), with CORS headers so a page can read it.
@@ -67,6 +64,16 @@ class CorsMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
+
+
+def _origin(scope: Scope) -> str | None:
+    """The ``Origin`` header (its first), read without building a ``Headers``: most requests
+    (apps, servers) have none, and this runs for every request."""
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            origin: str = value.decode("latin-1")
+            return origin
+    return None
 
 
 async def _preflight(send: Send, origin: str, headers: Headers) -> None:

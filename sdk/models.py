@@ -151,10 +151,68 @@ def _json_depth(value: Any, depth: int = 0) -> int:
     return depth
 
 
+_UNSURE = MAX_EXTRA_BYTES + 1  # "not known to fit": the exact check decides
+_FLOAT_BOUND = len(repr(-2.2250738585072014e-308))  # the longest repr of a float: 24
+
+
+def _size_bound(value: Any, level: int) -> int:
+    """At least the size in bytes of ``value`` (a dict or a list at nesting ``level``) as the
+    JSON of :func:`_check_free_json`; :data:`_UNSURE` or more when it may not pass that check
+    (nested deeper than the limit, a type or a string the bound does not cover).
+    """
+    if level > MAX_JSON_DEPTH:
+        return _UNSURE
+    items: Any
+    if type(value) is dict:
+        size = 2 + 2 * len(value) + sum(map(_text_bound, value))  # each key's colon and comma
+        items = value.values()
+    elif type(value) is list:
+        size = 2 + len(value)  # the brackets, the commas
+        items = value
+    else:
+        return _UNSURE
+    for item in items:
+        size += _item_bound(item, level)
+        if size > MAX_EXTRA_BYTES:
+            return _UNSURE
+    return size
+
+
+def _item_bound(item: Any, level: int) -> int:
+    """An integer takes at most one digit per 3 bits and its sign, a float at most its
+    longest repr (also ``NaN`` and ``Infinity``, which JSON text can bring)."""
+    kind = type(item)
+    if kind is str:
+        return _text_bound(item)
+    if kind is int:
+        return int(item.bit_length()) // 3 + 2
+    if kind is float:
+        return _FLOAT_BOUND
+    if item is None or kind is bool:
+        return 5
+    return _size_bound(item, level + 1)
+
+
+def _text_bound(text: Any) -> int:
+    """A string takes at most 6 bytes a character (``\\u001f``; in UTF-8 at most 4)."""
+    if type(text) is str and (text.isascii() or _encodes(text)):
+        return 6 * len(text) + 2
+    return _UNSURE
+
+
+def _encodes(text: str) -> bool:
+    """UTF-8 can encode ``text`` (a lone surrogate it cannot)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_free_json(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """Bound free-form JSON (``extra``, action ``data``) by depth and encoded size."""
-    if value is None:
-        return value
+    if value is None or _size_bound(value, 1) <= MAX_EXTRA_BYTES:
+        return value  # surely within both limits: no need to encode it (the common case)
     if _json_depth(value) > MAX_JSON_DEPTH:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
     size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())

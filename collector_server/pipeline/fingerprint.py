@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
-from sdk.models import Report
+from sdk.models import MAX_TITLE, Report
 
 _NOISE = re.compile(r"[0-9a-f]{8,}|\d+", re.IGNORECASE)  # ids, hashes, counts
 _SPACE = re.compile(r"[\W_]+", re.UNICODE)
@@ -36,5 +37,19 @@ def fingerprint(report: Report) -> str:
             *(f"{f.module or f.file or ''}:{f.function or ''}" for f in frames),
         ]
     else:
-        parts = ["text", report.kind, normalise_text(report.title or report.description or "")]
+        text = report.title or report.description or ""
+        if len(text) <= MAX_TITLE:
+            return _text_fingerprint(report.kind, text)
+        parts = ["text", report.kind, normalise_text(text)]
+    return _hash(parts)
+
+
+@lru_cache(maxsize=4096)
+def _text_fingerprint(kind: str, text: str) -> str:
+    """Cached (for texts as short as titles): the reports of one problem mostly repeat its
+    title, and normalising it costs more than the rest of the pipeline."""
+    return _hash(["text", kind, normalise_text(text)])
+
+
+def _hash(parts: list[str]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

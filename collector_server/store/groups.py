@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
-from collector_server.pipeline import Assessment
+from collector_server.pipeline import Assessment, Severity
 from collector_server.pipeline.severity import rank
 from collector_server.store._base import (
     Page,
@@ -20,36 +23,111 @@ from collector_server.store._base import (
 from collector_server.store.tables import groups
 from sdk.models import Report
 
+_GROUP_COLUMNS = (
+    "project_id",
+    "fingerprint",
+    "title",
+    "status",
+    "severity",
+    "severity_reasons",
+    "report_count",
+    "first_seen",
+    "last_seen",
+)
+_UPSERT = (
+    " ON CONFLICT (project_id, fingerprint) DO UPDATE"
+    " SET report_count = groups.report_count + excluded.report_count,"
+    " last_seen = excluded.last_seen"
+    " RETURNING project_id, fingerprint, id, severity"
+)
+
+_RAISE_SEVERITY = (
+    update(groups)
+    .where(groups.c.id == bindparam("group_id"))
+    .values(severity=bindparam("new_severity"), severity_reasons=bindparam("new_reasons"))
+)
+
+
+@dataclass(slots=True)
+class _GroupDraft:
+    """The reports of one batch that share a group: one upsert for all of them."""
+
+    title: str  # the group's title if it is new: the first report's
+    severity: Severity  # the first of the most severe reports' (see _upsert_groups)
+    count: int
+
 
 class GroupStore(StoreBase):
-    def _upsert_group(
-        self, conn: Connection, project_id: int, report: Report, assessment: Assessment
-    ) -> int:
-        now = datetime.now(UTC)
-        severity = assessment.severity
-        statement = self._insert(groups).values(
-            project_id=project_id,
-            fingerprint=assessment.fingerprint,
-            title=column_text(report.title or report.description or "", 200) or "(untitled)",
-            status="open",
-            severity=severity.level,
-            severity_reasons=severity.reasons,
-            report_count=1,
-            first_seen=now,
-            last_seen=now,
-        )
-        upsert = statement.on_conflict_do_update(
-            index_elements=[groups.c.project_id, groups.c.fingerprint],
-            set_={"report_count": groups.c.report_count + 1, "last_seen": now},
-        ).returning(groups.c.id, groups.c.severity)
-        row = conn.execute(upsert).one()
-        if rank(severity.level) > rank(row.severity):
-            conn.execute(
-                update(groups)
-                .where(groups.c.id == row.id)
-                .values(severity=severity.level, severity_reasons=severity.reasons)
+    @cached_property
+    def _group_converters(self) -> dict[str, Callable[[Any], Any]]:
+        return {
+            name: self._driver.converter(groups.c[name])
+            for name in ("severity_reasons", "first_seen")
+        }
+
+    def _upsert_groups(
+        self, conn: Connection, items: Iterable[tuple[int, Report, Assessment]], now: datetime
+    ) -> dict[tuple[int, str], int]:
+        """Count each report in its group, opening the groups that are new; the group id of
+        each (project id, fingerprint).
+
+        The result is the one of upserting the reports one by one, in order, in one statement
+        for all: a new group takes the title of its first report; the group's severity becomes
+        the first of the most severe reports' when that is more severe than the group's. Rows
+        are upserted in (project, fingerprint) order (see ``ReportStore.ingest_many``).
+        """
+        drafts: dict[tuple[int, str], _GroupDraft] = {}
+        for project_id, report, assessment in items:
+            key = (project_id, assessment.fingerprint)
+            draft = drafts.get(key)
+            if draft is None:
+                drafts[key] = _GroupDraft(
+                    column_text(report.title or report.description or "", 200) or "(untitled)",
+                    assessment.severity,
+                    1,
+                )
+                continue
+            draft.count += 1
+            if rank(assessment.severity.level) > rank(draft.severity.level):
+                draft.severity = assessment.severity
+        if not drafts:
+            return {}
+        convert = self._group_converters
+        seen = convert["first_seen"](now)  # first_seen and last_seen alike
+        rows = [
+            (
+                project_id,
+                fingerprint,
+                draft.title,
+                "open",
+                draft.severity.level,
+                convert["severity_reasons"](draft.severity.reasons),
+                draft.count,
+                seen,
+                seen,
             )
-        return int(row.id)
+            for (project_id, fingerprint), draft in sorted(drafts.items())
+        ]
+        group_ids: dict[tuple[int, str], int] = {}
+        raised = []
+        # One statement (per MAX_PARAMETERS); RETURNING answers in no promised order.
+        for project_id, fingerprint, group_id, severity in self._driver.insert(
+            conn, "groups", _GROUP_COLUMNS, rows, _UPSERT
+        ):
+            key = (int(project_id), fingerprint)
+            group_ids[key] = int(group_id)
+            draft = drafts[key]
+            if rank(draft.severity.level) > rank(severity):  # the upsert leaves it as it was
+                raised.append(
+                    {
+                        "group_id": int(group_id),
+                        "new_severity": draft.severity.level,
+                        "new_reasons": draft.severity.reasons,
+                    }
+                )
+        if raised:
+            conn.execute(_RAISE_SEVERITY, raised)
+        return group_ids
 
     def list_groups(self, project_id: int, limit: int, cursor: str | None = None) -> Page:
         """Groups of a project, newest first (by when they were opened)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
@@ -23,6 +24,21 @@ from collector_server.store._base import (
 from collector_server.store.groups import GroupStore
 from collector_server.store.tables import groups, ratings, reports
 from sdk.models import Rating, Report
+
+# The columns of a new report, in the order of the rows that ingest_many inserts.
+_REPORT_COLUMNS = (
+    "id",
+    "project_id",
+    "group_id",
+    "kind",
+    "title",
+    "severity",
+    "severity_reasons",
+    "created_at",
+    "received_at",
+    "payload",
+    "scrubbed_fields",
+)
 
 # A group's status -> what its reporters are told (GET .../reports/{id}/status).
 REPORTER_STATUS = {
@@ -95,55 +111,50 @@ class ReportStore(GroupStore):
     def _ingest_in(
         self, conn: Connection, items: Sequence[NewReport]
     ) -> list[Stored | ReportIdConflictError]:
-        ids = sorted({str(item.report.id) for item in items})
+        item_ids = [str(item.report.id) for item in items]
         known: dict[str, tuple[int, int]] = {
-            row.id: (int(row.project_id), int(row.group_id))
-            for row in conn.execute(
-                select(reports.c.id, reports.c.project_id, reports.c.group_id).where(
-                    reports.c.id.in_(ids)
-                )
-            )
+            row[0]: (int(row[1]), int(row[2])) for row in self._known_ids(conn, item_ids)
         }
         fresh: dict[str, NewReport] = {}
-        for item in items:
-            report_id = str(item.report.id)
+        for report_id, item in zip(item_ids, items, strict=True):
             if report_id not in known and report_id not in fresh:
                 fresh[report_id] = item
-        group_ids: dict[tuple[int, str], int] = {}
-        for item in sorted(fresh.values(), key=lambda i: (i.project_id, i.assessment.fingerprint)):
-            group_ids[(item.project_id, str(item.report.id))] = self._upsert_group(
-                conn, item.project_id, item.report, item.assessment
-            )
         now = datetime.now(UTC)
+        group_ids = self._upsert_groups(
+            conn,
+            ((item.project_id, item.report, item.assessment) for item in fresh.values()),
+            now,
+        )
+        convert = self._report_converters
+        received_at = convert["received_at"](now)
         rows = []
         for report_id in sorted(fresh):
             item = fresh[report_id]
-            group_id = group_ids[(item.project_id, report_id)]
+            group_id = group_ids[(item.project_id, item.assessment.fingerprint)]
             known[report_id] = (item.project_id, group_id)
+            severity = item.assessment.severity
             rows.append(
-                {
-                    "id": report_id,
-                    "project_id": item.project_id,
-                    "group_id": group_id,
-                    "kind": item.report.kind,
-                    "title": column_text(item.report.title, 200),
-                    "severity": item.assessment.severity.level,
-                    "severity_reasons": item.assessment.severity.reasons,
-                    "created_at": item.report.created_at.astimezone(UTC),
-                    "received_at": now,
-                    "payload": item.payload,
-                    "scrubbed_fields": item.scrubbed_fields or None,
-                }
+                (
+                    report_id,
+                    item.project_id,
+                    group_id,
+                    item.report.kind,
+                    column_text(item.report.title, 200),
+                    severity.level,
+                    convert["severity_reasons"](severity.reasons),
+                    convert["created_at"](item.report.created_at.astimezone(UTC)),
+                    received_at,
+                    item.payload,
+                    convert["scrubbed_fields"](item.scrubbed_fields or None),
+                )
             )
-        if rows:
-            conn.execute(reports.insert(), rows)
+        self._driver.insert(conn, "reports", _REPORT_COLUMNS, rows)
         for report_id, item in fresh.items():
             if item.attachments:
                 self.insert_attachments(conn, item.project_id, report_id, item.attachments)
         results: list[Stored | ReportIdConflictError] = []
         answered: set[str] = set()
-        for item in items:
-            report_id = str(item.report.id)
+        for report_id, item in zip(item_ids, items, strict=True):
             project_id, group_id = known[report_id]
             if project_id != item.project_id:
                 results.append(
@@ -154,6 +165,22 @@ class ReportStore(GroupStore):
             answered.add(report_id)
             results.append(Stored(report_id, group_id, created=created))
         return results
+
+    @cached_property
+    def _report_converters(self) -> dict[str, Callable[[Any], Any]]:
+        return {
+            name: self._driver.converter(reports.c[name])
+            for name in ("severity_reasons", "created_at", "received_at", "scrubbed_fields")
+        }
+
+    def _known_ids(self, conn: Connection, ids: list[str]) -> list[Any]:
+        """(id, project id, group id) of those of ``ids`` that are stored."""
+        unique = sorted(set(ids))
+        if not unique:
+            return []
+        marks = self._driver.marks(len(unique))
+        sql = f"SELECT id, project_id, group_id FROM reports WHERE id IN ({marks})"  # noqa: S608
+        return list(conn.exec_driver_sql(sql, tuple(unique)))
 
     def insert_attachments(
         self, conn: Connection, project_id: int, report_id: str, items: Sequence[Any]
@@ -222,7 +249,11 @@ class ReportStore(GroupStore):
                         report_id=report_id,
                         project_id=project_id,
                         score=rating.score,
-                        comment=rating.comment,
+                        comment=(
+                            None
+                            if rating.comment is None
+                            else column_text(rating.comment, len(rating.comment))
+                        ),
                         effort=rating.effort,
                         recommend=rating.recommend,
                         created_at=datetime.now(UTC),

@@ -7,7 +7,8 @@ thread takes everything that queued up while the previous batch was committing, 
 one transaction (:meth:`ReportStore.ingest_many`) and only then answers each waiting request.
 Under light load a batch is one report and nothing waits longer than before; under heavy load
 batches grow by themselves and one flush covers many reports. Nothing is acknowledged before its
-batch committed.
+batch committed. The coroutines of a batch are woken together, with one call into their event
+loop; a request that was cancelled while it waited leaves its report stored, and the writer on.
 
 SQLite has one writer per database, so one thread; PostgreSQL takes several writer threads (each
 its own connection and transaction) to overlap commits.
@@ -16,18 +17,26 @@ its own connection and transaction) to overlap commits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import TypeAlias
 
-from collector_server.store.reports import NewReport, ReportIdConflictError, ReportStore, Stored
+from collector_server.store.reports import NewReport, ReportStore, Stored
 
 logger = logging.getLogger("bugrelay.collector")
 
 DEFAULT_MAX_BATCH = 256
 _STOP = None
+
+Outcome: TypeAlias = Stored | BaseException
+# Who waits for a report: a thread (a Future) or a coroutine (its event loop and an asyncio
+# future, answered from the loop's own thread).
+Waiter: TypeAlias = "Future[Stored] | tuple[asyncio.AbstractEventLoop, asyncio.Future[Stored]]"
+Job: TypeAlias = tuple[NewReport, Waiter]
 
 
 class WriterClosedError(RuntimeError):
@@ -46,9 +55,7 @@ class GroupCommitter:
         self._store = store
         self._max_batch = max_batch
         self._on_batch = on_batch
-        self._queue: queue.SimpleQueue[tuple[NewReport, Future[Stored]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         count = writers or (1 if store.dialect == "sqlite" else 4)
         self._closed = False
         self._lock = threading.Lock()
@@ -61,15 +68,21 @@ class GroupCommitter:
 
     def submit(self, item: NewReport) -> Future[Stored]:
         future: Future[Stored] = Future()
-        with self._lock:
-            if self._closed:
-                raise WriterClosedError("the collector is shutting down")
-            self._queue.put((item, future))
+        self._put((item, future))
         return future
 
     async def ingest(self, item: NewReport) -> Stored:
         """Store ``item`` in the next batch; returns once that batch committed."""
-        return await asyncio.wrap_future(self.submit(item))
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Stored] = loop.create_future()
+        self._put((item, (loop, waiter)))
+        return await waiter
+
+    def _put(self, job: Job) -> None:
+        with self._lock:
+            if self._closed:
+                raise WriterClosedError("the collector is shutting down")
+            self._queue.put(job)
 
     def close(self, timeout: float = 30) -> None:
         """Write what is queued, then stop the writers."""
@@ -98,11 +111,11 @@ class GroupCommitter:
                     stop = True
                     break
                 batch.append(job)
-            self._write(batch)
+            _answer(self._write(batch))
             if stop:
                 return
 
-    def _write(self, batch: list[tuple[NewReport, Future[Stored]]]) -> None:
+    def _write(self, batch: list[Job]) -> list[tuple[Waiter, Outcome]]:
         try:
             results = self._store.ingest_many([item for item, _ in batch])
         except Exception as exc:
@@ -110,15 +123,36 @@ class GroupCommitter:
             # its own, so that one report the database refuses does not fail the others.
             if len(batch) == 1:
                 logger.warning("a report could not be stored: %r", exc)
-                batch[0][1].set_exception(exc)
-            else:
-                for job in batch:
-                    self._write([job])
-            return
+                return [(batch[0][1], exc)]
+            return [answer for job in batch for answer in self._write([job])]
         if self._on_batch is not None:
             self._on_batch(len(batch))
-        for (_, future), result in zip(batch, results, strict=True):
-            if isinstance(result, ReportIdConflictError):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+        return [(waiter, result) for (_, waiter), result in zip(batch, results, strict=True)]
+
+
+def _answer(answers: list[tuple[Waiter, Outcome]]) -> None:
+    """Wake the waiters: each event loop once for all of its coroutines in the batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored], Outcome]]] = {}
+    for waiter, outcome in answers:
+        if isinstance(waiter, Future):
+            if waiter.set_running_or_notify_cancel():  # False: cancelled, nobody waits
+                _settle(waiter, outcome)
+        else:
+            loop, future = waiter
+            by_loop.setdefault(loop, []).append((future, outcome))
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+            loop.call_soon_threadsafe(_settle_all, settled)
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[Stored], Outcome]]) -> None:
+    for future, outcome in settled:
+        if not future.cancelled():  # a cancelled request: its report is stored all the same
+            _settle(future, outcome)
+
+
+def _settle(future: Future[Stored] | asyncio.Future[Stored], outcome: Outcome) -> None:
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 import uuid
@@ -101,4 +102,29 @@ def test_close_writes_what_is_queued_then_refuses(store: Store) -> None:
     with pytest.raises(WriterClosedError):
         writer.submit(item(project.id, "late"))
     assert store.count_reports(project.id) == 50
+    store.close()
+
+
+def test_coroutines_are_answered_per_batch_and_a_cancelled_one_stops_nothing(
+    store: Store,
+) -> None:
+    project = store.create_project(f"gc-{secrets.token_hex(3)}")
+    writer = GroupCommitter(store)
+
+    async def main() -> list[Stored]:
+        tasks = [
+            asyncio.create_task(writer.ingest(item(project.id, f"{WORDS[n % 7]} is broken")))
+            for n in range(100)
+        ]
+        await asyncio.sleep(0)  # all of them queued
+        tasks[50].cancel()  # a client that went away: its report is stored all the same
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+        later = await writer.ingest(item(project.id, "afterwards"))  # the writer still runs
+        return [r for r in [*done, later] if isinstance(r, Stored)]
+
+    results = asyncio.run(main())
+    writer.close()
+    assert len(results) == 100
+    assert all(r.created for r in results)
+    assert store.count_reports(project.id) == 101
     store.close()
