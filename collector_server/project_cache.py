@@ -11,6 +11,7 @@ of made-up project ids costs one read per id per ``ttl``.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
@@ -46,6 +47,8 @@ class ProjectCache:
         self._clock = clock
         self._entries: OrderedDict[int, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[int, asyncio.Task[Project | None]] = {}  # reads in flight
+        self._generation = 0  # of invalidations: a read begun before one is not cached
 
     async def get(self, project_id: int) -> Project | None:
         if not 1 <= project_id <= MAX_ID:
@@ -57,12 +60,30 @@ class ProjectCache:
                 self._entries.move_to_end(project_id)
                 if now - entry.checked_at < self._ttl:
                     return entry.project
-        project = await run_in_threadpool(self._refresh, project_id, entry)
+        loop = asyncio.get_running_loop()
+        pending = self._pending.get(project_id)
+        if pending is None or pending.get_loop() is not loop:
+            # One read for every request that needs this project now, so that an expiry under
+            # load is one query, not one per request in flight; a task of its own, so that a
+            # request that goes away does not cancel it for the others.
+            pending = loop.create_task(self._read(project_id, entry, now))
+            self._pending[project_id] = pending
+        return await asyncio.shield(pending)
+
+    async def _read(self, project_id: int, entry: _Entry | None, now: float) -> Project | None:
+        generation = self._generation
+        try:
+            project = await run_in_threadpool(self._refresh, project_id, entry)
+        finally:
+            with self._lock:
+                if self._pending.get(project_id) is asyncio.current_task():
+                    del self._pending[project_id]
         with self._lock:
-            self._entries[project_id] = _Entry(project, now)
-            self._entries.move_to_end(project_id)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            if generation == self._generation:  # else invalidated meanwhile: maybe stale
+                self._entries[project_id] = _Entry(project, now)
+                self._entries.move_to_end(project_id)
+                while len(self._entries) > self._max_entries:
+                    self._entries.popitem(last=False)
         return project
 
     def _refresh(self, project_id: int, entry: _Entry | None) -> Project | None:
@@ -74,6 +95,11 @@ class ProjectCache:
 
     def invalidate(self, project_id: int | None = None) -> None:
         with self._lock:
+            self._generation += 1
+            if project_id is None:
+                self._pending.clear()
+            else:
+                self._pending.pop(project_id, None)
             if project_id is None:
                 self._entries.clear()
             else:
