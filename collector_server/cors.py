@@ -7,8 +7,10 @@ since browsers send none with it; the request itself is checked again, so a clie
 the preflight gets the same 403. Requests without an ``Origin`` header (apps, servers, curl) are
 not browsers' and pass untouched; the key decides for them.
 
-Only the client routes (report intake, status, rating, attachment upload, client reports) take
-part; the admin routes never answer a cross-origin browser.
+Only the client routes take part, each with its one method (:data:`CLIENT_METHODS`: POST a
+report, GET its status, POST a rating, PUT an attachment, POST client reports); the admin routes
+never answer a cross-origin browser, not even those on a client route's path (``GET .../reports``,
+``GET .../attachments/{name}``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,16 @@ from collector_server.project_settings import origin_allowed
 from collector_server.state import AppState
 
 CLIENT_ROUTES = re.compile(
-    r"^/api/v1/projects/(?P<id>[0-9]{1,19})/(?:reports|client-report"
-    r"|reports/[^/]+/(?:status|rating|attachments/[^/]+))$"
+    r"^/api/v1/projects/(?P<id>[0-9]{1,19})/(?:(?P<reports>reports)|(?P<client_report>client-report)"
+    r"|reports/[^/]+/(?:(?P<status>status)|(?P<rating>rating)|(?P<attachments>attachments)/[^/]+))$"
 )
-ALLOWED_METHODS = "GET, POST, PUT, OPTIONS"
+CLIENT_METHODS = {  # what a page may do on each client route; the rest is the operator's
+    "reports": "POST",
+    "client_report": "POST",
+    "status": "GET",
+    "rating": "POST",
+    "attachments": "PUT",
+}
 ALLOWED_HEADERS = "content-type, content-encoding, x-bugrelay-key, x-bugrelay-discarded"
 EXPOSED_HEADERS = "Retry-After"
 PREFLIGHT_MAX_AGE = "600"
@@ -43,6 +51,14 @@ class CorsMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        method = CLIENT_METHODS[match.lastgroup or ""]
+        preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
+        asked = headers["access-control-request-method"] if preflight else scope["method"]
+        if asked.upper() not in (method, "HEAD" if method == "GET" else method):
+            # An admin route on the same path (GET .../reports, GET .../attachments/...): no
+            # CORS, so no page on another origin can read it; the route answers as it would.
+            await self.app(scope, receive, send)
+            return
         state: AppState = scope["app"].state.bugrelay
         project = await state.projects.get(int(match["id"]))
         # An unknown project: let the route answer (401), with CORS headers so a page can read it.
@@ -51,8 +67,8 @@ class CorsMiddleware:
             state.metrics.refused.labels(reason="origin_not_allowed").inc()
             await _refuse(send, origin, match["id"])
             return
-        if scope["method"] == "OPTIONS" and headers.get("access-control-request-method"):
-            await _preflight(send, origin, headers)
+        if preflight:
+            await _preflight(send, origin, headers, method)
             return
 
         async def send_with_cors(message: Message) -> None:
@@ -76,13 +92,13 @@ def _origin(scope: Scope) -> str | None:
     return None
 
 
-async def _preflight(send: Send, origin: str, headers: Headers) -> None:
+async def _preflight(send: Send, origin: str, headers: Headers, method: str) -> None:
     requested = headers.get("access-control-request-headers", "")
     wanted = {h.strip().lower() for h in requested.split(",") if h.strip()}
     allowed = {h.strip() for h in ALLOWED_HEADERS.split(",")}
     response_headers = [
         (b"access-control-allow-origin", origin.encode("latin-1")),
-        (b"access-control-allow-methods", ALLOWED_METHODS.encode()),
+        (b"access-control-allow-methods", f"{method}, OPTIONS".encode()),
         (b"access-control-allow-headers", ", ".join(sorted(allowed | wanted & allowed)).encode()),
         (b"access-control-max-age", PREFLIGHT_MAX_AGE.encode()),
         (b"vary", b"Origin"),

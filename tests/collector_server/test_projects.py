@@ -216,14 +216,48 @@ def test_only_the_projects_origins_may_post(collector: Collector) -> None:
     assert wrong.headers["Access-Control-Allow-Origin"] == "https://shop.example"
 
 
-def test_admin_routes_answer_no_cross_origin_browser(collector: Collector) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "groups",
+        "reports",  # the same path as the intake, but GET: the operator's list
+        f"reports/{uuid.uuid4()}/attachments/shot.png",  # GET: the operator's download
+    ],
+)
+def test_admin_routes_answer_no_cross_origin_browser(collector: Collector, path: str) -> None:
+    url = f"{collector.url}/api/v1/projects/{collector.project_id}/{path}"
     answer = requests.get(
-        f"{collector.url}/api/v1/projects/{collector.project_id}/groups",
+        url,
         headers={"Authorization": f"Bearer {collector.admin_token}", "Origin": "https://x.example"},
         timeout=30,
     )
-    assert answer.status_code == 200
+    assert answer.status_code in (200, 404)
     assert "Access-Control-Allow-Origin" not in answer.headers
+    asked = requests.options(
+        url,
+        headers={"Origin": "https://x.example", "Access-Control-Request-Method": "GET"},
+        timeout=30,
+    )
+    assert "Access-Control-Allow-Origin" not in asked.headers
+
+
+def test_a_preflight_allows_the_client_method_of_each_route(collector: Collector) -> None:
+    base = f"{collector.url}/api/v1/projects/{collector.project_id}"
+    report = f"reports/{uuid.uuid4()}"
+    for path, method in (
+        ("reports", "POST"),
+        ("client-report", "POST"),
+        (f"{report}/status", "GET"),
+        (f"{report}/rating", "POST"),
+        (f"{report}/attachments/shot.png", "PUT"),
+    ):
+        answer = requests.options(
+            f"{base}/{path}",
+            headers={"Origin": "https://x.example", "Access-Control-Request-Method": method},
+            timeout=30,
+        )
+        assert answer.status_code == 204, path
+        assert answer.headers["Access-Control-Allow-Methods"] == f"{method}, OPTIONS", path
 
 
 # -- ids in paths ------------------------------------------------------------------------------
