@@ -82,6 +82,17 @@ def is_multipart(request: Request) -> bool:
     return media_type.strip().lower() == "multipart/form-data"
 
 
+def _refuse_encoding(request: Request, what: str) -> None:
+    """Multipart bodies and uploads come as they are: a compressed one could hide its size."""
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding != "identity":
+        raise ApiError(
+            415,
+            "unsupported_encoding",
+            f"{what} is sent as it is, without Content-Encoding, not {encoding!r}",
+        )
+
+
 def multipart_limit(json_limit: int, limits: AttachmentLimits) -> int:
     """The largest multipart body: the report, every attachment at its largest, and room."""
     return json_limit + limits.max_count * limits.max_bytes + MULTIPART_OVERHEAD
@@ -104,13 +115,7 @@ async def read_multipart(
             "send attachments as multipart/form-data, not "
             f"{request.headers.get('content-type') or 'nothing'!r}",
         )
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    if encoding != "identity":
-        raise ApiError(
-            415,
-            "unsupported_encoding",
-            f"a multipart report is sent without Content-Encoding, not {encoding!r}",
-        )
+    _refuse_encoding(request, "a multipart report")
     limit = multipart_limit(json_limit, limits)
     _check_declared_length(request, limit, _body_too_large(limit, json_limit, limits))
     # A request of its own, so that the parser reads through the cap; without "app" in its
@@ -282,13 +287,7 @@ async def put_attachment(request: Request) -> Response:
     name: str = request.path_params["name"]
     check_name(name)
     limits = AttachmentLimits.for_project(project, state.settings)
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    if encoding != "identity":
-        raise ApiError(
-            415,
-            "unsupported_encoding",
-            f"an attachment is sent as it is, without Content-Encoding, not {encoding!r}",
-        )
+    _refuse_encoding(request, "an attachment")
     data = await _read_capped(
         request, limits.max_bytes, attachment_too_large(name, limits.max_bytes)
     )
