@@ -114,7 +114,12 @@ async def create_report(request: Request) -> Response:
             body = Body(raw, False, json_limit)
         else:
             body = await read_body(request, json_limit)
-        if len(body.data) <= INLINE_PREPARE_BYTES and not body.gzipped and not files:
+        if (
+            len(body.data) <= INLINE_PREPARE_BYTES
+            and not body.gzipped
+            and not files
+            and b'"attachments"' not in body.data  # an image decodes off the event loop
+        ):
             item = _prepare(project, body, limits, files)  # cheaper than a hop to a thread
         else:
             item = await run_in_threadpool(_prepare, project, body, limits, files)
