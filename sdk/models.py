@@ -209,9 +209,28 @@ def _encodes(text: str) -> bool:
     return True
 
 
+_FLAT_ITEMS = MAX_EXTRA_BYTES // 1024  # so that 6 bytes a character of 80 each surely fit
+
+
+def _flat_and_small(value: Any) -> bool:
+    """A dict of a few short ASCII strings (an action's ``{"selector": "#save"}``): within
+    both limits, decided in one loop (the general bound costs a call per item)."""
+    if type(value) is not dict or len(value) > _FLAT_ITEMS:
+        return False
+    for key, item in value.items():
+        if (
+            type(key) is not str
+            or type(item) is not str
+            or len(key) + len(item) > 80
+            or not (key + item).isascii()
+        ):
+            return False
+    return True
+
+
 def _check_free_json(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """Bound free-form JSON (``extra``, action ``data``) by depth and encoded size."""
-    if value is None or _size_bound(value, 1) <= MAX_EXTRA_BYTES:
+    if value is None or _flat_and_small(value) or _size_bound(value, 1) <= MAX_EXTRA_BYTES:
         return value  # surely within both limits: no need to encode it (the common case)
     if _json_depth(value) > MAX_JSON_DEPTH:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
