@@ -80,11 +80,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         jobs = []
         if background_jobs:
-            jobs.append(
-                asyncio.create_task(
-                    retention_loop(state.store, settings, delete_blob=state.store.blobs.delete)
-                )
-            )
+            jobs.append(asyncio.create_task(retention_loop(state.store, settings)))
         try:
             yield
         finally:

@@ -182,8 +182,8 @@ def cmd_retention_run(_args: argparse.Namespace) -> int:
     settings = _settings()
     store = _open_store(settings)
     try:
-        blobs = blob_store(settings.attachments, store.engine)
-        result = run_retention(store, settings, delete_blob=blobs.delete)
+        store.blobs = blob_store(settings.attachments, store.engine)
+        result = run_retention(store, settings)
     finally:
         store.close()
     if not result.ran:

@@ -39,9 +39,9 @@ def run_retention(
     settings: Settings,
     *,
     now: datetime | None = None,
-    delete_blob: Callable[[str], None] | None = None,
 ) -> RetentionResult:
-    """One pass over every project; returns what was deleted."""
+    """One pass over every project; returns what was deleted (the files no attachment uses
+    any more too, from ``store.blobs``)."""
     now = now or datetime.now(UTC)
     with store.engine.connect() as lock_conn:
         if store.dialect == "postgresql":
@@ -49,19 +49,14 @@ def run_retention(
             if not got.scalar_one():
                 return RetentionResult(ran=False)
         try:
-            return _run(store, settings, now, delete_blob)
+            return _run(store, settings, now)
         finally:
             if store.dialect == "postgresql":
                 lock_conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _LOCK_ID})
                 lock_conn.commit()
 
 
-def _run(
-    store: Store,
-    settings: Settings,
-    now: datetime,
-    delete_blob: Callable[[str], None] | None,
-) -> RetentionResult:
+def _run(store: Store, settings: Settings, now: datetime) -> RetentionResult:
     result = RetentionResult()
     for project in store.list_projects():
         days = settings.retention_days if project.retention_days is None else project.retention_days
@@ -70,9 +65,8 @@ def _run(
         cutoff = now - timedelta(days=days)
         while True:
             deleted = store.delete_reports_before(project.id, cutoff)
-            if delete_blob is not None:
-                for sha in deleted.orphaned_blobs:
-                    delete_blob(sha)
+            for sha in deleted.orphaned_blobs:
+                store.blobs.delete(sha)
             result.reports += deleted.reports
             result.attachments += deleted.attachments
             if deleted.reports:
@@ -95,16 +89,13 @@ async def retention_loop(
     store: Store,
     settings: Settings,
     *,
-    delete_blob: Callable[[str], None] | None = None,
     on_result: Callable[[RetentionResult], None] | None = None,
 ) -> None:
     """Run :func:`run_retention` every hour until cancelled; a failed round is logged."""
     await asyncio.sleep(FIRST_RUN_AFTER_SECONDS)
     while True:
         try:
-            result = await asyncio.to_thread(
-                run_retention, store, settings, delete_blob=delete_blob
-            )
+            result = await asyncio.to_thread(run_retention, store, settings)
         except Exception:
             logger.exception("retention: the round failed; the next one is in an hour")
         else:

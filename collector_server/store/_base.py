@@ -15,7 +15,6 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import Column, Connection, Dialect, Engine
-from sqlalchemy.dialects import postgresql, sqlite
 
 from collector_server.store.db import BEGIN_OPTION
 
@@ -53,8 +52,8 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
     return parts
 
 
-def column_text(value: str, limit: int) -> str:
-    """Text for a column, cut to ``limit``: PostgreSQL text cannot hold NUL, so it becomes
+def column_text(value: str, limit: int | None = None) -> str:
+    """Text for a column, cut to ``limit`` if given: PostgreSQL text cannot hold NUL, so it becomes
     U+FFFD there (the full report, as JSON, keeps it escaped as ``\\u0000``)."""
     return value[:limit].replace("\x00", "\ufffd")
 
@@ -123,7 +122,6 @@ class StoreBase:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._driver = DriverSql(engine.dialect)
-        self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         # SQLite has one writer at a time. Writers of this process queue on a lock, which wakes
         # the next one at once, instead of on SQLite's busy handler, which polls with sleeps;
         # other processes still wait on busy_timeout.

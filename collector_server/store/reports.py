@@ -249,11 +249,7 @@ class ReportStore(GroupStore):
                         report_id=report_id,
                         project_id=project_id,
                         score=rating.score,
-                        comment=(
-                            None
-                            if rating.comment is None
-                            else column_text(rating.comment, len(rating.comment))
-                        ),
+                        comment=None if rating.comment is None else column_text(rating.comment),
                         effort=rating.effort,
                         recommend=rating.recommend,
                         created_at=datetime.now(UTC),

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
 
+from collector_server.attachments import (
+    BLOB_GRACE_SECONDS,
+    AttachmentLimits,
+    DirectoryBlobs,
+    check_attachment,
+)
 from collector_server.pipeline import assess
+from collector_server.retention import run_retention
+from collector_server.settings import Settings
 from collector_server.store import Store
 from collector_server.store.reports import NewReport
 from collector_server.store.tables import reports
@@ -66,5 +76,48 @@ def test_old_reports_go_and_their_groups_stay(database_url: str, tmp_path: Path)
 
         again = run_cli(env, "retention", "run")
         assert json.loads(again.stdout)["per_project"].get(keep.name) is None
+    finally:
+        store.close()
+
+
+def test_files_no_attachment_uses_any_more_go_unless_young(
+    database_url: str, tmp_path: Path
+) -> None:
+    store = Store.open(database_url)
+    try:
+        store.blobs = DirectoryBlobs(tmp_path / "blobs")
+        project = store.create_project(f"files-{secrets.token_hex(3)}")
+        store.update_project(project.name, {"retention_days": 7})
+        old, young = (
+            check_attachment(name, "text/plain", secrets.token_bytes(32), AttachmentLimits())
+            for name in ("old.log", "young.log")
+        )
+        for item in (old, young):
+            report = Report.model_validate(
+                {"id": str(uuid.uuid4()), "created_at": datetime.now(UTC).isoformat(), "title": "x"}
+            )
+            stored = store.ingest(
+                NewReport(
+                    project.id,
+                    report,
+                    assess(report),
+                    report.model_dump_json(exclude_none=True),
+                    attachments=[item],
+                )
+            )
+            with store.engine.begin() as conn:
+                conn.execute(
+                    update(reports)
+                    .where(reports.c.id == stored.report_id)
+                    .values(received_at=datetime.now(UTC) - timedelta(days=8))
+                )
+        aged = time.time() - BLOB_GRACE_SECONDS - 1
+        os.utime(store.blobs.file(old.sha256), (aged, aged))
+
+        result = run_retention(store, Settings.from_env({"BUGRELAY_DATA_DIR": str(tmp_path)}))
+        assert (result.reports, result.attachments) == (2, 2)
+        assert not store.blobs.file(old.sha256).exists()
+        # Written in the last hour: an upload of the same bytes may be about to name it.
+        assert store.blobs.file(young.sha256).exists()
     finally:
         store.close()
