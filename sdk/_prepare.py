@@ -4,7 +4,8 @@ The host thread hands over a draft (``sdk.collectors`` describes it) serialised 
 the worker, in this order:
 
 1. expand the compact buffers into wire dicts: format log messages, ISO timestamps, level
-   names, the frames' ``in_app`` and source lines, Sentry's breadcrumbs merged into the trail;
+   names, the frames' ``in_app`` and source lines (also in the exception's chain), Sentry's
+   breadcrumbs merged into the trail;
 2. scrub secrets (and, unless ``send_default_pii``, emails and IP addresses) out of everything
    (:mod:`sdk._scrub`), then name the HTTP steps from their scrubbed URLs;
 3. ``before_send(report)``, which may change the report or drop it;
@@ -119,8 +120,11 @@ def expand(draft: dict[str, Any], in_app: InApp) -> dict[str, Any]:
         if network:
             draft["network"] = list(draft.get("network") or []) + network
     exception = draft.get("exception")
-    if isinstance(exception, dict) and "_frames" in exception:
-        exception["frames"] = in_app.frames(exception.pop("_frames") or [])
+    if isinstance(exception, dict):
+        chain = exception.get("chain")
+        for item in [exception, *(chain if isinstance(chain, list) else ())]:
+            if isinstance(item, dict) and "_frames" in item:
+                item["frames"] = in_app.frames(item.pop("_frames") or [])
     return draft
 
 

@@ -26,7 +26,8 @@ Where, in :meth:`Scrubber.scrub_report`:
 * secrets only (the reporter or the developer wrote these on purpose): ``title``,
   ``description``, ``extra``, ``tags``;
 * secrets and PII: ``actions[*].message`` and ``.data``, ``logs[*].message``,
-  ``network[*].url`` and ``.error``, ``exception.value``, ``browser.url`` and ``.referrer``;
+  ``network[*].url`` and ``.error``, ``exception.value`` and ``.stack`` (also of each exception
+  in ``exception.chain``), ``browser.url`` and ``.referrer``;
 * left alone: ``user`` (set by the developer), ``attachments``, ``links``, ``sdk``,
   ``fingerprint``, ``device`` (its host name is hashed by the environment collector) and the rest.
 
@@ -166,7 +167,9 @@ class Scrubber:
             self._scrub_text_field(request, "error")
         exception = report.get("exception")
         if isinstance(exception, dict):
-            self._scrub_text_field(exception, "value")
+            for item in [exception, *_dicts(exception.get("chain"))]:
+                self._scrub_text_field(item, "value")
+                self._scrub_text_field(item, "stack")
         browser = report.get("browser")
         if isinstance(browser, dict):
             self._scrub_url_field(browser, "url")

@@ -66,6 +66,7 @@ MAX_JSON_DEPTH = 10
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024  # decoded size of one attachment
 MAX_FINGERPRINT_PARTS = 10
+MAX_CHAIN = 10  # the exceptions one exception was raised from
 
 Short = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
 Medium = Annotated[str, StringConstraints(max_length=MAX_MEDIUM)]
@@ -334,6 +335,13 @@ class Frame(WireModel):
     code: Medium | None = Field(None, description="The source line, when known.")
 
 
+def _flat_chain_schema(schema: dict[str, JsonValue]) -> None:
+    """The rule of ``ExceptionInfo._chain_is_flat``, in the JSON Schema of ``chain``."""
+    items = schema.get("items")
+    if isinstance(items, dict):
+        items["properties"] = {"chain": {"maxItems": 0}}
+
+
 class ExceptionInfo(WireModel):
     type: Short = Field(description="The exception class, e.g. `KeyError`.")
     value: Message = Field("", description="The exception's message.")
@@ -344,6 +352,31 @@ class ExceptionInfo(WireModel):
         max_length=MAX_FRAMES,
         description="Oldest call first, the frame that raised last.",
     )
+    stack: Message | None = Field(
+        None,
+        description="The stack as the runtime printed it (JavaScript's `error.stack`, a Python "
+        "traceback), for a client that does not parse it into `frames`; the collector parses it "
+        "when `frames` is empty.",
+    )
+    chain: list[ExceptionInfo] = Field(
+        default_factory=list,
+        max_length=MAX_CHAIN,
+        description="The exceptions this one was raised from (Python's `__cause__` or "
+        "`__context__`, JavaScript's `error.cause`), nearest first, the root cause last. "
+        "A chained exception has no chain of its own.",
+        json_schema_extra=_flat_chain_schema,
+    )
+
+    @field_validator("chain")
+    @classmethod
+    def _chain_is_flat(cls, chain: list[ExceptionInfo]) -> list[ExceptionInfo]:
+        for i, item in enumerate(chain):
+            if item.chain:
+                raise ValueError(
+                    f"chain[{i}].chain: a chained exception cannot have its own chain; "
+                    "list every exception in the one chain, the root cause last"
+                )
+        return chain
 
 
 class NetworkRequest(WireModel):

@@ -3,6 +3,13 @@
 On the host thread only the frames' names, files and lines are taken (a walk of the traceback,
 no file system access). The worker decides which frames are the app's own (:class:`InApp`) and
 reads their source lines.
+
+The exceptions it was raised from travel in ``chain``, nearest first and the root cause last
+(the collector groups a crash by its root cause): ``__cause__`` (``raise ... from exc``), else
+``__context__`` (raised while handling another) unless ``__suppress_context__`` (``from None``)
+says not to. A chain longer than :data:`MAX_CHAIN` keeps its first ``MAX_CHAIN - 1`` links and the
+root cause; a cycle ends it. Walking the chain is guarded: if it fails, the exception is still
+reported, without its chain.
 """
 
 from __future__ import annotations
@@ -16,12 +23,15 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from sdk._guard import capture_internal_exceptions
 from sdk.collectors import Draft
 
 if TYPE_CHECKING:
     from sdk.client import Client
 
 MAX_FRAMES = 100
+MAX_CHAIN = 10  # sdk.models.MAX_CHAIN (not imported: pydantic stays off the host thread)
+_MAX_CHAIN_WALK = 1_000  # links followed looking for the root cause
 MAX_CODE = 500
 _LIBRARY_DIRS = ("site-packages", "dist-packages")
 
@@ -41,14 +51,44 @@ class ExceptionCollector:
 
 
 def describe(exc: BaseException, *, handled: bool) -> dict[str, Any]:
-    """An exception for the draft: frames travel as compact rows under ``_frames``."""
+    """An exception for the draft: frames travel as compact rows under ``_frames``, the
+    exceptions it was raised from under ``chain``."""
+    described = _describe_one(exc)
+    described["handled"] = handled
+    with capture_internal_exceptions():
+        chain = [_describe_one(cause) for cause in causes(exc)]
+        if chain:
+            described["chain"] = chain
+    return described
+
+
+def _describe_one(exc: BaseException) -> dict[str, Any]:
     return {
         "type": type(exc).__qualname__,
         "module": type(exc).__module__,
         "value": _value(exc),
-        "handled": handled,
         "_frames": frame_rows(exc.__traceback__),
     }
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """The exceptions ``exc`` was raised from, nearest first, the root cause last; at most
+    :data:`MAX_CHAIN` (the first ``MAX_CHAIN - 1`` and the root cause)."""
+    chain: list[BaseException] = []
+    seen = {id(exc)}
+    current: BaseException | None = exc
+    while current is not None and len(chain) < _MAX_CHAIN_WALK:
+        cause = current.__cause__
+        if cause is None and not current.__suppress_context__:
+            cause = current.__context__
+        if cause is None or id(cause) in seen:
+            break
+        seen.add(id(cause))
+        chain.append(cause)
+        current = cause
+    if len(chain) > MAX_CHAIN:
+        chain = [*chain[: MAX_CHAIN - 1], chain[-1]]
+    return chain
 
 
 def _value(exc: BaseException) -> str:

@@ -210,6 +210,41 @@ def test_attachment_size_must_match_its_data() -> None:
         Report.model_validate(minimal(attachments=[{**good, "data": "@@@"}]))
 
 
+def test_an_exception_carries_its_stack_text_and_a_flat_chain() -> None:
+    stack = "TypeError: x is undefined\n    at saveSettings (https://app.example.com/app.js:2:9)"
+    chained = {"type": "KeyError", "value": "'price'", "frames": [{"function": "read_price"}]}
+    exception = {"type": "TypeError", "stack": stack, "chain": [chained, {"type": "OSError"}]}
+    report = Report.model_validate(minimal(exception=exception))
+    assert report.exception is not None
+    assert report.exception.stack == stack
+    assert [e.type for e in report.exception.chain] == ["KeyError", "OSError"]
+    assert Report.model_validate_json(report.model_dump_json()) == report
+    assert Report.model_validate(minimal(exception={"type": "KeyError"})).exception.chain == []  # type: ignore[union-attr]
+    validator = jsonschema.Draft202012Validator(models.json_schema())
+    assert validator.is_valid(minimal(exception=exception))
+
+    nested = {"type": "TypeError", "chain": [{"type": "KeyError", "chain": [{"type": "OSError"}]}]}
+    with pytest.raises(
+        ValidationError, match=r"chain\[0\]\.chain: a chained exception cannot"
+    ) as exc:
+        Report.model_validate(minimal(exception=nested))
+    assert fields_of(exc) == {"exception.chain"}
+    assert not validator.is_valid(minimal(exception=nested))
+    empty_own_chain = {"type": "TypeError", "chain": [{"type": "KeyError", "chain": []}]}
+    Report.model_validate(minimal(exception=empty_own_chain))
+    assert validator.is_valid(minimal(exception=empty_own_chain))
+
+    too_long = {"type": "TypeError", "chain": [{"type": "KeyError"}] * (models.MAX_CHAIN + 1)}
+    with pytest.raises(ValidationError) as exc:
+        Report.model_validate(minimal(exception=too_long))
+    assert fields_of(exc) == {"exception.chain"}
+    with pytest.raises(ValidationError) as exc:
+        Report.model_validate(
+            minimal(exception={"type": "E", "stack": "x" * (models.MAX_MESSAGE + 1)})
+        )
+    assert fields_of(exc) == {"exception.stack"}
+
+
 def test_a_report_must_say_something() -> None:
     with pytest.raises(ValidationError, match="needs a title, a description or an exception"):
         Report.model_validate(minimal(title="  "))
