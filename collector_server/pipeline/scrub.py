@@ -50,7 +50,7 @@ from sdk._scrub import (
     _userinfo,
     normalize_key,
 )
-from sdk.models import Report
+from sdk.models import ExceptionInfo, Report
 
 PATTERNS: dict[str, str] = {
     "authorization": "`Authorization` and `Proxy-Authorization` values, bare `Bearer` tokens",
@@ -386,7 +386,8 @@ class ServerScrubber(Scrubber):
 
 # The fields scrubbing looks at, one list for the pre-check and the slow path (docs/scrubbing.md
 # lists them). Not: user.id and user.email, the app, runtime, OS and device facts, the browser's
-# names and user agent, categories, levels, loggers, methods, fingerprint, sdk, attachments.
+# names and user agent, categories, levels, loggers, methods, the exceptions' types and modules,
+# the frames' modules, functions, files and lines, fingerprint, sdk, attachments.
 
 _USER_FIELDS = ("name", "plan", "segment")
 
@@ -405,9 +406,9 @@ def _fields(report: Report) -> list[tuple[Kind, Loc, Any]]:
         fields.append(("json", ("actions", i, "data"), action.data))
     fields += [("text", ("logs", i, "message"), log.message) for i, log in enumerate(report.logs)]
     if (exception := report.exception) is not None:
-        fields.append(("text", ("exception", "value"), exception.value))
-        for i, frame in enumerate(exception.frames):
-            fields.append(("text", ("exception", "frames", i, "code"), frame.code))
+        _exception_fields(exception, ("exception",), fields)
+        for i, cause in enumerate(exception.chain):
+            _exception_fields(cause, ("exception", "chain", i), fields)
     for i, request in enumerate(report.network):
         fields.append(("url", ("network", i, "url"), request.url))
         fields.append(("text", ("network", i, "error"), request.error))
@@ -417,6 +418,16 @@ def _fields(report: Report) -> list[tuple[Kind, Loc, Any]]:
         fields.append(("url", ("browser", "url"), browser.url))
         fields.append(("url", ("browser", "referrer"), browser.referrer))
     return [field for field in fields if field[2]]
+
+
+def _exception_fields(
+    exception: ExceptionInfo, loc: Loc, fields: list[tuple[Kind, Loc, Any]]
+) -> None:
+    """The fields of one exception, the report's or one of its chain, into ``fields``."""
+    fields.append(("text", (*loc, "value"), exception.value))
+    fields.append(("text", (*loc, "stack"), exception.stack))
+    for i, frame in enumerate(exception.frames):
+        fields.append(("text", (*loc, "frames", i, "code"), frame.code))
 
 
 def _gather_json(value: Any, texts: list[str], keys: list[str], key: str | None = None) -> None:

@@ -136,6 +136,7 @@ class Place:
 
 
 FRAME = {"module": "shop.db", "function": "connect", "file": "db.py", "line": 3, "in_app": True}
+CAUSE = {"type": "OSError", "value": "connection refused", "module": "builtins", "frames": [FRAME]}
 TEXT_PLACES = [
     Place("title", ("title",), lambda t: {"title": t}),
     Place("description", ("description",), lambda t: {"description": t}),
@@ -179,6 +180,31 @@ TEXT_PLACES = [
         "source line",
         ("exception", "frames", 0, "code"),
         lambda t: {"exception": {"type": "ValueError", "frames": [FRAME | {"code": t}]}},
+    ),
+    Place(
+        "exception stack",
+        ("exception", "stack"),
+        lambda t: {"exception": {"type": "ValueError", "value": "bad", "stack": t}},
+    ),
+    Place(
+        "chained exception value",
+        ("exception", "chain", 1, "value"),
+        lambda t: {"exception": {"type": "RuntimeError", "chain": [CAUSE, CAUSE | {"value": t}]}},
+    ),
+    Place(
+        "chained exception stack",
+        ("exception", "chain", 0, "stack"),
+        lambda t: {"exception": {"type": "RuntimeError", "chain": [CAUSE | {"stack": t}]}},
+    ),
+    Place(
+        "chained source line",
+        ("exception", "chain", 0, "frames", 1, "code"),
+        lambda t: {
+            "exception": {
+                "type": "RuntimeError",
+                "chain": [CAUSE | {"frames": [FRAME, FRAME | {"code": t}]}],
+            }
+        },
     ),
     Place(
         "failed request error",
@@ -340,13 +366,56 @@ def test_the_paths_name_exactly_the_fields_that_changed() -> None:
     assert scrubbed.network[0].url == f"https://h/x?signature={F}&q=2"
 
 
+def test_the_paths_in_a_chain_name_the_chained_exception() -> None:
+    report = make(
+        exception={
+            "type": "RuntimeError",
+            "value": "checkout failed",
+            "stack": "RuntimeError: checkout failed\n    at pay (https://shop.example/app.js:1:9)",
+            "frames": [FRAME],
+            "chain": [
+                CAUSE | {"stack": f"Error: {SAMPLES['authorization'][0]}\n    at f (a.js:1:1)"},
+                CAUSE | {"value": SAMPLES["card"][0], "frames": [FRAME | {"code": "pwd = 's3'"}]},
+                CAUSE | {"value": DENIED_IN_TEXT["password="][0]},
+            ],
+        }
+    )
+    scrubbed, paths = scrub_report(report, DEFAULTS)
+    assert paths == [
+        "exception.chain[0].stack",
+        "exception.chain[1].frames[0].code",
+        "exception.chain[1].value",
+        "exception.chain[2].value",
+    ]
+    assert_changed_only(
+        report,
+        scrubbed,
+        {
+            ("exception", "chain", 0, "stack"): f"Error: {SAMPLES['authorization'][1]}\n"
+            "    at f (a.js:1:1)",
+            ("exception", "chain", 1, "value"): SAMPLES["card"][1],
+            ("exception", "chain", 1, "frames", 0, "code"): f"pwd = '{F}'",
+            ("exception", "chain", 2, "value"): DENIED_IN_TEXT["password="][1],
+        },
+    )
+
+
 def test_a_clean_report_is_returned_as_it_is() -> None:
     report = make(
         description="I clicked Save, typed my password again and nothing happened.",
         user={"id": "42", "email": "ann@example.com", "name": "Ann", "plan": "pro"},
         actions=[http(), action("opened https://shop.example/cart?page=2")],
         logs=[{"timestamp": TS, "message": "session expired at 10:00, token refreshed"}],
-        exception={"type": "KeyError", "value": "'price'", "frames": [FRAME]},
+        exception={
+            "type": "KeyError",
+            "value": "'price'",
+            "frames": [FRAME],
+            "stack": "TypeError: price is undefined\n    at total (https://shop.example/app.js:4:17)",
+            "chain": [
+                CAUSE | {"stack": "Error: connection refused\n    at connect (db.js:3:1)"},
+                CAUSE | {"frames": [FRAME | {"code": "total = sum(i.price for i in items)"}]},
+            ],
+        },
         network=[{"method": "GET", "url": "https://shop.example/api/items?page=2", "status": 502}],
         tags={"feature": "checkout"},
         extra={"cart": {"items": 3, "total": "59.90"}},
@@ -363,7 +432,12 @@ def test_what_the_sdk_filtered_already_is_not_suspect() -> None:
         description=f"login password={F}, Authorization: Bearer {F}, token: '{F}'",
         actions=[http(headers={"Authorization": F}, url=f"https://h/?token={F}&page=2")],
         logs=[{"timestamp": TS, "message": f"connecting to postgres://app:{F}@db/shop"}],
-        exception={"type": "E", "value": SAMPLES["pem"][1]},
+        exception={
+            "type": "E",
+            "value": SAMPLES["pem"][1],
+            "stack": f"E: password={F}\n    at f (a.js:1:1)",
+            "chain": [{"type": "E", "value": f"Bearer {F}", "stack": f"E: token={F}"}],
+        },
         network=[{"method": "GET", "url": f"https://app:{F}@h/x?api_key={F}"}],
         extra={"password": F, "headers": [["Cookie", F]]},
     )
@@ -389,6 +463,11 @@ def test_personal_data_is_not_removed() -> None:
         description="Write to ann@example.com; the server is 10.1.2.3 / fe80::1",
         actions=[action("login password=x from 192.168.0.7 by bob@example.com")],
         network=[{"method": "GET", "url": "https://10.1.2.3/api?email=ann@example.com"}],
+        exception={
+            "type": "E",
+            "stack": "E: no account for ann@example.com",
+            "chain": [{"type": "E", "value": "from 10.1.2.3", "stack": "E: bob@example.com"}],
+        },
     )
     scrubbed, paths = scrub_report(report, DEFAULTS)
     assert paths == ["actions[0].message"]
@@ -432,6 +511,20 @@ def test_a_field_the_replacement_made_too_long_is_cut_without_cutting_a_filtered
         {"actions": [action("pwd=1 " * 333)]},
         {"logs": [{"timestamp": TS, "message": "pwd=1 " * 333}]},
         {"exception": {"type": "E", "value": "pwd=1 " * 333, "frames": [{"code": "pwd=1 " * 83}]}},
+        {
+            "exception": {
+                "type": "E",
+                "stack": "pwd=1 " * 333,
+                "chain": [
+                    {
+                        "type": "E",
+                        "value": "pwd=1 " * 333,
+                        "stack": "pwd=1 " * 333,
+                        "frames": [{"code": "pwd=1 " * 83}],
+                    }
+                ],
+            }
+        },
         {"network": [{"method": "GET", "url": "/?" + "&".join(["pwd=1"] * 341), "error": "pwd=1"}]},
         {"browser": {"url": "/?" + "&".join(["pwd=1"] * 341)}},
         {"tags": {"note": "pwd=1 " * 33, "page_url": "/?" + "&".join(["pwd=1"] * 33)}},
@@ -798,6 +891,7 @@ free_json = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3) | pairs,
     max_leaves=8,
 )
+frames = st.lists(st.fixed_dictionaries({"code": texts}), max_size=2)
 reports = st.fixed_dictionaries(
     {"title": short_texts},
     optional={
@@ -815,7 +909,17 @@ reports = st.fixed_dictionaries(
         ),
         "exception": st.fixed_dictionaries(
             {"type": st.just("E"), "value": texts},
-            optional={"frames": st.lists(st.fixed_dictionaries({"code": texts}), max_size=2)},
+            optional={
+                "frames": frames,
+                "stack": texts,
+                "chain": st.lists(
+                    st.fixed_dictionaries(
+                        {"type": st.just("E"), "value": texts},
+                        optional={"frames": frames, "stack": texts},
+                    ),
+                    max_size=2,
+                ),
+            },
         ),
         "network": st.lists(
             st.fixed_dictionaries(
