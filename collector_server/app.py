@@ -16,6 +16,7 @@ from starlette.routing import Route
 from collector_server.api import admin, attachments, health, intake, openapi, reporter
 from collector_server.api._doc import mark_by_method
 from collector_server.attachments import blob_store
+from collector_server.config import load_policies
 from collector_server.cors import CorsMiddleware
 from collector_server.errors import (
     ApiError,
@@ -52,6 +53,8 @@ def create_app(
 ) -> Starlette:
     """The collector. It opens (and migrates) the database unless given a ``store``.
 
+    Grouping and severity policy come from the TOML file at ``settings.config_path``
+    (:mod:`collector_server.config`); a bad file raises ``ConfigError``.
     With ``background_jobs`` (``bugrelay serve``), it also runs the retention job hourly.
     """
     store = store or Store.open(settings.database_url)
@@ -74,6 +77,7 @@ def create_app(
         projects=ProjectCache(store),
         writer=GroupCommitter(store, on_batch=metrics.batch_size.observe),
         rate_limiter=rate_limiter,
+        policies=load_policies(settings.config_path),
     )
 
     @asynccontextmanager
@@ -111,7 +115,13 @@ def create_app(
             methods=["GET", "PUT"],
         ),
         Route(f"{project}/groups", admin.list_groups, methods=["GET"]),
-        Route(f"{project}/groups/{{group_id:int}}", admin.get_group, methods=["GET"]),
+        Route(
+            f"{project}/groups/{{group_id:int}}",
+            by_method({"GET": admin.get_group, "PATCH": admin.update_group}),
+            methods=["GET", "PATCH"],
+        ),
+        Route(f"{project}/groups/{{group_id:int}}/merge", admin.merge_groups, methods=["POST"]),
+        Route(f"{report}/split", admin.split_report, methods=["POST"]),
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
         Route("/openapi.json", openapi.openapi, methods=["GET"]),

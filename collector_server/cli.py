@@ -115,6 +115,16 @@ def _init_sentry(dsn: str) -> None:
         raise CommandError(f"BUGRELAY_SENTRY_DSN is not a valid Sentry DSN: {exc}") from None
 
 
+def _check_config(settings: Settings) -> None:
+    """The TOML configuration (grouping and severity policy) is usable, or a clear error."""
+    from collector_server.config import ConfigError, load_policies  # noqa: PLC0415
+
+    try:
+        load_policies(settings.config_path)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
@@ -123,6 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(need_admin_token=True)
     if settings.sentry_dsn:
         _init_sentry(settings.sentry_dsn)
+    _check_config(settings)
     store = _open_store(settings)
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
     listen_url = f"http://{shown_host}:{args.port}"
@@ -145,6 +156,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"  reports         POST {public_url}/api/v1/projects/<id>/reports",
         f"  API description {public_url}/openapi.json",
         f"  health          {public_url}/healthz",
+        f"  configuration   {settings.config_path}"
+        + ("" if settings.config_path.exists() else " (none: the defaults)"),
     ]
     if args.demo:
         project = _ensure_project(store, DEMO_PROJECT)

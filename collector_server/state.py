@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from collector_server.config import Policies
 from collector_server.metrics import Metrics
 from collector_server.project_cache import ProjectCache
 from collector_server.ratelimit import RateLimiter
@@ -20,3 +21,4 @@ class AppState:
     projects: ProjectCache
     writer: GroupCommitter
     rate_limiter: RateLimiter | None = None  # None: rate limiting is off
+    policies: Policies = field(default_factory=Policies)  # grouping and severity per project

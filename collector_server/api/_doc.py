@@ -229,6 +229,17 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "invalid_report_id": ("the report id in the path is not a UUID", ()),
     "report_not_found": ("no report with this id in this project", ()),
     "group_not_found": ("no group with this id in this project", ()),
+    "invalid_group_change": (
+        "the change is not valid (`fields` names the field): severity a level or null, status"
+        " open, in_progress, fixed or wont_fix, fixed_in a release name or null",
+        (),
+    ),
+    "invalid_merge": ('the body must be `{"group_id": <the group to merge in>}`', ()),
+    "group_conflict": (
+        "the change does not fit the group's state: it was merged already, it is the group"
+        " itself, or the report is its group's only one",
+        (),
+    ),
     "invalid_limit": ("`limit` is not an integer from 1 to 200", ()),
     "invalid_cursor": ("`cursor` is not a `next_cursor` this collector made", ()),
     "invalid_discarded_header": (f"the `{HEADER}` header does not follow its grammar", ()),

@@ -49,7 +49,7 @@ from collector_server.client_reports import (
     refuse_duplicate_keys,
 )
 from collector_server.errors import ApiError, describe_validation_error
-from collector_server.pipeline import assess
+from collector_server.pipeline import Policy, assess
 from collector_server.pipeline.scrub import ScrubSettings, scrub_report
 from collector_server.state import AppState
 from collector_server.store import Project, ReportIdConflictError, Stored
@@ -106,6 +106,7 @@ async def create_report(request: Request) -> Response:
     try:
         project = await admit_client(request, state, project_id)
         discarded = parse_discarded_header(request.headers.getlist(HEADER))
+        policy = state.policies.for_project(project.name)
         json_limit = project.max_json_bytes or state.settings.max_json_bytes
         limits = AttachmentLimits.for_project(project, state.settings)
         files: list[NewAttachment] = []
@@ -120,9 +121,9 @@ async def create_report(request: Request) -> Response:
             and not files
             and b'"attachments"' not in body.data  # an image decodes off the event loop
         ):
-            item = _prepare(project, body, limits, files)  # cheaper than a hop to a thread
+            item = _prepare(project, body, limits, files, policy)  # cheaper than a hop to a thread
         else:
-            item = await run_in_threadpool(_prepare, project, body, limits, files)
+            item = await run_in_threadpool(_prepare, project, body, limits, files, policy)
         stored = await _ingest(state, item)
     except ApiError as exc:
         state.metrics.refused.labels(reason=exc.code).inc()
@@ -191,7 +192,11 @@ def _unavailable(exc: OperationalError) -> bool:
 
 
 def _prepare(
-    project: Project, body: Body, limits: AttachmentLimits, files: Sequence[NewAttachment]
+    project: Project,
+    body: Body,
+    limits: AttachmentLimits,
+    files: Sequence[NewAttachment],
+    policy: Policy,
 ) -> NewReport:
     """Parse, validate, scrub, assess: the CPU work, with no database (the writer does that).
 
@@ -205,7 +210,7 @@ def _prepare(
     return NewReport(
         project_id=project.id,
         report=report,
-        assessment=assess(report),
+        assessment=assess(report, policy),
         payload=report.model_dump_json(exclude_none=True),
         scrubbed_fields=scrubbed,
         attachments=attachments,

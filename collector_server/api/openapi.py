@@ -318,6 +318,51 @@ _Component = Callable[[_Builder], Schema]
 _DATE_TIME = {"type": "string", "format": "date-time"}
 _SEVERITY = {"enum": list(LEVELS)}
 _REASONS = {"type": "array", "items": {"type": "string"}}
+_GROUPING = {
+    "type": ["object", "null"],
+    "description": "Why the report is in its group: `method` (`new`: it opened the group;"
+    " `fingerprint`: same fingerprint; `similar`: near-duplicate, with `score`, `threshold` and"
+    " `signals`; `split`: an operator split it out; `merge`: its group was merged), and a"
+    " readable `summary` such as `same failing request POST /api/save 500, text similarity"
+    " 0.81`. Null for reports stored before grouping explained itself.",
+    "required": ["method", "summary"],
+    "properties": {
+        "method": {"enum": ["new", "fingerprint", "similar", "split", "merge"]},
+        "summary": {"type": "string"},
+        "score": {"type": "number"},
+        "threshold": {"type": "number"},
+        "signals": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["signal", "weight", "detail"],
+                "properties": {
+                    "signal": {
+                        "enum": [
+                            "text",
+                            "route",
+                            "element",
+                            "request",
+                            "error",
+                            "release",
+                            "recency",
+                        ]
+                    },
+                    "weight": {"type": "number"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_COUNTED = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["name", "count"],
+        "properties": {"name": {"type": "string"}, "count": {"type": "integer"}},
+    },
+}
 
 
 def _stored_report(builder: _Builder) -> Schema:
@@ -336,6 +381,7 @@ def _stored_report(builder: _Builder) -> Schema:
             "items": {"type": "string"},
             "description": "Paths of the fields whose values the collector's scrubbing replaced.",
         },
+        "grouping": _GROUPING,
         "attachments": {
             "type": "array",
             "items": ATTACHMENT_INFO_SCHEMA,
@@ -409,11 +455,24 @@ def _group(_builder: _Builder) -> Schema:
             "status": {"enum": list(REPORTER_STATUS)},
             "severity": _SEVERITY,
             "severity_reasons": _REASONS,
-            "report_count": {"type": "integer", "minimum": 1},
+            "severity_override": {
+                "anyOf": [_SEVERITY, {"type": "null"}],
+                "description": "The level an operator set; it stands until cleared.",
+            },
+            "report_count": {"type": "integer", "minimum": 0},
+            "reporters": {"type": "integer", "description": "Distinct reporters."},
+            "users_affected": {"type": "integer", "description": "Distinct users affected."},
             "first_seen": _DATE_TIME,
             "last_seen": _DATE_TIME,
+            "releases": {**_COUNTED, "description": "Releases seen, most reports first."},
+            "environments": {**_COUNTED, "description": "Environments seen."},
+            "top_routes": {**_COUNTED, "description": "The routes or screens most reported."},
             "fixed_in": {"type": ["string", "null"]},
             "fingerprint": {"type": "string"},
+            "merged_into": {
+                "type": ["integer", "null"],
+                "description": "The group an operator merged this one into.",
+            },
             "tickets": {"type": "array", "items": ticket, "description": "One per forwarder."},
         }
     )

@@ -1,30 +1,105 @@
 """What happens to a report between validation and storage.
 
-    scrub -> fingerprint -> (dedup, in the store's transaction) -> severity -> outbox
+    scrub -> assess (fingerprint, severity, profile) -> group (in the store's transaction) -> outbox
 
-Each step is a small pure function of the report; :func:`assess` runs the ones that need no
-database. Grouping itself happens in :meth:`collector_server.store.Store.ingest`, inside the
-same transaction that stores the report, so concurrent collectors never split or double-count
-a group.
+:func:`assess` runs the steps that need no database. Grouping happens inside the transaction
+that stores the report (``collector_server.store``), so concurrent collectors never split or
+double-count a group; but the store only finds candidates and writes atomically: what to
+decide is the project's :class:`Policy` — its grouping settings and severity rules — which
+each report carries to the store.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from collector_server.pipeline.fingerprint import fingerprint
-from collector_server.pipeline.severity import Severity, assess_severity
+from collector_server.pipeline.grouping import (
+    DEFAULT_GROUPING,
+    Candidate,
+    Decision,
+    GroupingSettings,
+    IndexStats,
+    Profile,
+    decide,
+    profile_of,
+)
+from collector_server.pipeline.severity import (
+    DEFAULT_RULES,
+    GroupFacts,
+    Severity,
+    SeverityRules,
+    assess_severity,
+    group_severity,
+)
 from sdk.models import Report
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A project's grouping settings and severity rules (the ``[grouping]`` and ``[severity]``
+    sections of its configuration), and the decisions made with them."""
+
+    grouping: GroupingSettings = field(default_factory=lambda: DEFAULT_GROUPING)
+    severity: SeverityRules = field(default_factory=lambda: DEFAULT_RULES)
+
+    def decide(
+        self,
+        query: Profile,
+        candidates: Sequence[Candidate],
+        stats: IndexStats,
+        now: datetime,
+    ) -> Decision:
+        return decide(query, candidates, stats, now, self.grouping)
+
+    def group_severity(self, worst: Severity, facts: GroupFacts) -> Severity:
+        return group_severity(worst, facts, self.severity)
+
+
+DEFAULT_POLICY = Policy()
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
     fingerprint: str
-    severity: Severity
+    severity: Severity  # of this report alone; the group's follows from its facts
+    profile: Profile
+    similar: bool  # free text: may join an open group by similarity
+    reporter: str  # who reported, for the distinct-reporter counts
+    policy: Policy = DEFAULT_POLICY
 
 
-def assess(report: Report) -> Assessment:
-    return Assessment(fingerprint=fingerprint(report), severity=assess_severity(report))
+def reporter_of(report: Report) -> str:
+    """The user id, else the email, else the session, else the report itself."""
+    user = report.user
+    if user is not None and user.id:
+        return f"user:{user.id}"[:200]
+    if user is not None and user.email:
+        return f"email:{user.email.casefold()}"[:200]
+    if report.links is not None and report.links.session_id:
+        return f"session:{report.links.session_id}"[:200]
+    return f"report:{report.id}"
 
 
-__all__ = ["Assessment", "Severity", "assess"]
+def assess(report: Report, policy: Policy = DEFAULT_POLICY) -> Assessment:
+    return Assessment(
+        fingerprint=fingerprint(report),
+        severity=assess_severity(report, policy.severity),
+        profile=profile_of(report, policy.grouping),
+        similar=policy.grouping.similar and not report.fingerprint and report.exception is None,
+        reporter=reporter_of(report),
+        policy=policy,
+    )
+
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "Assessment",
+    "GroupFacts",
+    "Policy",
+    "Severity",
+    "assess",
+    "reporter_of",
+]

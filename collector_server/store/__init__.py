@@ -1,7 +1,8 @@
 """Storage: one :class:`Store` over SQLite (default) or PostgreSQL, same code for both.
 
 Split by concept: :mod:`.projects` (projects, keys, settings), :mod:`.reports` (reports,
-ratings), :mod:`.groups` (groups), :mod:`.attachments` (attachments; their bytes are behind
+ratings), :mod:`.groups` (groups), :mod:`.search` (the similarity index), :mod:`.curation`
+(operators' merges, splits and overrides), :mod:`.attachments` (attachments; their bytes are behind
 :class:`collector_server.attachments.BlobStore`); :mod:`._base` holds the engine and the write
 transaction.
 """
@@ -17,7 +18,9 @@ from collector_server.store.attachments import (
     StoredAttachment,
     TooManyAttachmentsError,
 )
+from collector_server.store.curation import STATUSES, CurationStore
 from collector_server.store.db import make_engine, migrate
+from collector_server.store.groups import GroupMergeError, GroupNotFoundError
 from collector_server.store.projects import (
     InvalidProjectNameError,
     Project,
@@ -35,7 +38,7 @@ from collector_server.store.reports import (
 from collector_server.store.retention import Deleted, RetentionStore
 
 
-class Store(AttachmentStore, ProjectStore, ReportStore, RetentionStore):
+class Store(AttachmentStore, ProjectStore, ReportStore, CurationStore, RetentionStore):
     @classmethod
     def open(cls, database_url: str, *, upgrade: bool = True) -> Store:
         engine = make_engine(database_url)
@@ -52,9 +55,12 @@ class Store(AttachmentStore, ProjectStore, ReportStore, RetentionStore):
 
 
 __all__ = [
+    "STATUSES",
     "AlreadyRatedError",
     "AttachmentConflictError",
     "Deleted",
+    "GroupMergeError",
+    "GroupNotFoundError",
     "InvalidCursorError",
     "InvalidProjectNameError",
     "Page",

@@ -38,6 +38,8 @@ _REPORT_COLUMNS = (
     "received_at",
     "payload",
     "scrubbed_fields",
+    "grouping",
+    "reporter",
 )
 
 # A group's status -> what its reporters are told (GET .../reports/{id}/status).
@@ -81,35 +83,38 @@ class Stored:
 
 
 class ReportStore(GroupStore):
-    def ingest(self, item: NewReport) -> Stored:
+    def ingest(self, item: NewReport, *, now: datetime | None = None) -> Stored:
         """Store one report (see :meth:`ingest_many`); raises its error."""
-        result = self.ingest_many([item])[0]
+        result = self.ingest_many([item], now=now)[0]
         if isinstance(result, Exception):
             raise result
         return result
 
-    def ingest_many(self, items: Sequence[NewReport]) -> list[Stored | ReportIdConflictError]:
+    def ingest_many(
+        self, items: Sequence[NewReport], *, now: datetime | None = None
+    ) -> list[Stored | ReportIdConflictError]:
         """Store each report once, in its group, all in one transaction (a group commit).
 
         A repeated id stores nothing and answers as its first delivery did (``created`` False),
         also when both copies are in this batch; an id stored under another project is a
-        :class:`ReportIdConflictError` for that item alone. Groups are upserted in
-        (project, fingerprint) order and reports inserted in id order, so that concurrent batches
-        of several collectors on PostgreSQL take their row locks in one order and cannot
-        deadlock. When another collector commits one of the same ids or groups first, the batch
-        is retried item by item.
+        :class:`ReportIdConflictError` for that item alone. Groups are found,
+        opened and counted as ``GroupStore`` describes (in one lock order), and reports
+        inserted in id order, so that concurrent batches of several collectors on PostgreSQL
+        cannot deadlock. When another collector commits one of the same ids or groups first,
+        the batch is retried item by item. ``now`` is when they were received (default: now;
+        an import or a replay of old reports gives their own time).
         """
         try:
             with self._write() as conn:
-                return self._ingest_in(conn, items)
+                return self._ingest_in(conn, items, now)
         except IntegrityError:
             if len(items) == 1:
                 with self._write() as conn:  # the concurrent copy is committed now: a repeat
-                    return self._ingest_in(conn, items)
-        return [self.ingest_many([item])[0] for item in items]
+                    return self._ingest_in(conn, items, now)
+        return [self.ingest_many([item], now=now)[0] for item in items]
 
     def _ingest_in(
-        self, conn: Connection, items: Sequence[NewReport]
+        self, conn: Connection, items: Sequence[NewReport], received: datetime | None = None
     ) -> list[Stored | ReportIdConflictError]:
         item_ids = [str(item.report.id) for item in items]
         known: dict[str, tuple[int, int]] = {
@@ -119,18 +124,18 @@ class ReportStore(GroupStore):
         for report_id, item in zip(item_ids, items, strict=True):
             if report_id not in known and report_id not in fresh:
                 fresh[report_id] = item
-        now = datetime.now(UTC)
-        group_ids = self._upsert_groups(
-            conn,
-            ((item.project_id, item.report, item.assessment) for item in fresh.values()),
-            now,
-        )
+        now = received or datetime.now(UTC)
+        batch = {
+            rid: (item.project_id, item.report, item.assessment) for rid, item in fresh.items()
+        }
+        placed = self._place(conn, batch, now)
+        self._count(conn, batch, placed, now)
         convert = self._report_converters
         received_at = convert["received_at"](now)
         rows = []
         for report_id in sorted(fresh):
             item = fresh[report_id]
-            group_id = group_ids[(item.project_id, item.assessment.fingerprint)]
+            group_id = placed[report_id].group_id
             known[report_id] = (item.project_id, group_id)
             severity = item.assessment.severity
             rows.append(
@@ -146,6 +151,8 @@ class ReportStore(GroupStore):
                     received_at,
                     item.payload,
                     convert["scrubbed_fields"](item.scrubbed_fields or None),
+                    convert["grouping"](placed[report_id].explanation),
+                    item.assessment.reporter,
                 )
             )
         self._driver.insert(conn, "reports", _REPORT_COLUMNS, rows)
@@ -170,7 +177,13 @@ class ReportStore(GroupStore):
     def _report_converters(self) -> dict[str, Callable[[Any], Any]]:
         return {
             name: self._driver.converter(reports.c[name])
-            for name in ("severity_reasons", "created_at", "received_at", "scrubbed_fields")
+            for name in (
+                "severity_reasons",
+                "created_at",
+                "received_at",
+                "scrubbed_fields",
+                "grouping",
+            )
         }
 
     def _known_ids(self, conn: Connection, ids: list[str]) -> list[Any]:
@@ -203,6 +216,7 @@ class ReportStore(GroupStore):
             severity_reasons=row.severity_reasons,
             received_at=utc(row.received_at).isoformat(),
             scrubbed_fields=row.scrubbed_fields or [],
+            grouping=row.grouping,
         )
         return body
 

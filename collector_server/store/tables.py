@@ -75,9 +75,77 @@ groups = Table(
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
     Column("fixed_in", String(100), nullable=True),
+    # Grouping (migration 0004). ``merged_into``: the group an operator merged this one into;
+    # its reports moved there and its fingerprints lead there. ``severity_override``: the level
+    # an operator set, which re-evaluation keeps. ``profile``: what near-duplicate grouping
+    # compares (collector_server.pipeline.grouping.Profile). ``facts``: releases,
+    # environments and routes seen, and the most severe report's assessment.
+    Column("merged_into", Id, nullable=True),
+    Column("severity_override", String(16), nullable=True),
+    Column("reporters", Integer, nullable=False, server_default="0"),
+    Column("users_affected", Integer, nullable=False, server_default="0"),
+    Column("profile", JSON, nullable=True),
+    Column("facts", JSON, nullable=True),
     UniqueConstraint("project_id", "fingerprint"),
     Index("ix_groups_project_id_desc", "project_id", "id"),
 )
+
+# Fingerprints that lead to a group besides its own: a merged group's, and the exact text of
+# a report that joined by similarity (so its repeats need no search).
+group_aliases = Table(
+    "group_aliases",
+    metadata,
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("fingerprint", String(64), primary_key=True),
+    Column("group_id", Id, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+)
+
+# Who reported a group (user id, email, session or the report itself): distinct reporters.
+group_reporters = Table(
+    "group_reporters",
+    metadata,
+    Column("group_id", Id, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("reporter", String(200), primary_key=True),
+)
+
+# A project's reporters and when each last reported: the "share of active reporters" rule.
+project_reporters = Table(
+    "project_reporters",
+    metadata,
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("reporter", String(200), primary_key=True),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Index("ix_project_reporters_seen", "project_id", "last_seen"),
+)
+
+# Releases in the order a project first saw them: "a new group right after a release".
+project_releases = Table(
+    "project_releases",
+    metadata,
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("release", String(100), primary_key=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+
+# The similarity index's statistics: in how many indexed groups each token is (document
+# frequency), and per project the number of indexed groups and their total term weight.
+# The index itself is ``group_index`` (FTS5 on SQLite, tsvector + GIN on PostgreSQL), made by
+# migration 0004 in each database's own DDL (see store/search.py).
+group_terms = Table(
+    "group_terms",
+    metadata,
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("token", String(80), primary_key=True),
+    Column("documents", Integer, nullable=False),
+)
+group_index_stats = Table(
+    "group_index_stats",
+    metadata,
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("documents", Integer, nullable=False),
+    Column("total_length", Float, nullable=False),
+)
+SEARCH_INDEX = "group_index"  # not in this metadata: its DDL differs per database
 
 reports = Table(
     "reports",
@@ -94,6 +162,9 @@ reports = Table(
     Column("payload", Text, nullable=False),  # the validated wire-schema JSON, as stored
     # Paths of the fields whose values the collector's scrubbing replaced (never the values).
     Column("scrubbed_fields", JSON, nullable=True),
+    # Why the report is in its group: method, score, signals (migration 0004).
+    Column("grouping", JSON, nullable=True),
+    Column("reporter", String(200), nullable=True),  # see group_reporters
     Index("ix_reports_project_received", "project_id", "received_at"),
     Index("ix_reports_group", "group_id"),
 )

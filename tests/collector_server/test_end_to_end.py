@@ -33,8 +33,10 @@ def test_report_bug_round_trips_to_the_admin_read_back(collector: Collector) -> 
     assert [a["message"] for a in stored["actions"]] == ["opened Settings", "clicked Save"]
     assert stored["runtime"]["name"] == "CPython"
     assert isinstance(stored["group_id"], int)
-    assert stored["severity"] == "medium"
-    assert stored["severity_reasons"] == ["default level for a bug report"]
+    assert stored["severity"] == "high"  # a plain bug, one level up for a VIP
+    assert stored["severity_reasons"][0] == "default level for a bug report"
+    assert "segment 'vip'" in stored["severity_reasons"][1]
+    assert stored["grouping"]["method"] == "new"
 
 
 def test_the_same_problem_lands_in_one_group_and_a_crash_in_another(collector: Collector) -> None:

@@ -24,7 +24,9 @@ def test_the_quickstart_example_delivers_a_bug_and_a_crash(collector: Collector)
         "opened Settings",
         "loading settings from /etc/example/settings.toml",
     ]
-    assert crash["severity_reasons"] == ["an exception was attached (FileNotFoundError)"]
+    # "cannot" in the title outranks a handled exception (medium): high, with its reason.
+    assert crash["severity"] == "high"
+    assert crash["severity_reasons"] == ["the title says 'cannot' (high-level words)"]
 
 
 def test_without_a_dsn_the_example_says_what_to_do(collector: Collector) -> None:
