@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from collector_server.pipeline.fingerprint import fingerprint
 from collector_server.pipeline.grouping import (
@@ -34,6 +35,7 @@ from collector_server.pipeline.severity import (
     assess_severity,
     group_severity,
 )
+from collector_server.pipeline.signals import route_of
 from sdk.models import Report
 
 
@@ -61,14 +63,24 @@ class Policy:
 DEFAULT_POLICY = Policy()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Assessment:
     fingerprint: str
     severity: Severity  # of this report alone; the group's follows from its facts
-    profile: Profile
     similar: bool  # free text: may join an open group by similarity
     reporter: str  # who reported, for the distinct-reporter counts
+    report: Report
     policy: Policy = DEFAULT_POLICY
+
+    @cached_property
+    def profile(self) -> Profile:
+        """What grouping compares: made only when needed (a search or a new group), since most
+        reports join a group they match exactly and never need it."""
+        return profile_of(self.report, self.policy.grouping)
+
+    @cached_property
+    def route(self) -> str | None:
+        return route_of(self.report)
 
 
 def reporter_of(report: Report) -> str:
@@ -87,9 +99,9 @@ def assess(report: Report, policy: Policy = DEFAULT_POLICY) -> Assessment:
     return Assessment(
         fingerprint=fingerprint(report),
         severity=assess_severity(report, policy.severity),
-        profile=profile_of(report, policy.grouping),
         similar=policy.grouping.similar and not report.fingerprint and report.exception is None,
         reporter=reporter_of(report),
+        report=report,
         policy=policy,
     )
 

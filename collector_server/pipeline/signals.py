@@ -70,7 +70,8 @@ def _path_of(url: str) -> str:
     return normalise_path(path)
 
 
-def _route(report: Report) -> str | None:
+def route_of(report: Report) -> str | None:
+    """The report's route or screen, normalised (see the module's docstring)."""
     if report.browser is not None and report.browser.url:
         return _path_of(str(report.browser.url))
     for key in ("route", "screen", "component"):
@@ -125,7 +126,7 @@ def _errors(report: Report) -> tuple[str, ...]:
 def signals(report: Report) -> Signals:
     app = report.app
     return Signals(
-        route=_route(report),
+        route=route_of(report),
         elements=_elements(report),
         requests=_requests(report),
         errors=_errors(report),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -180,25 +181,31 @@ _LEXICON = {
 }
 
 
+def _words(text: str) -> Iterator[str]:
+    """Words and identifier parts, casefolded (``saveSettings`` -> save, settings), lazily:
+    a caller that wants the first 50 terms of a long description reads no further."""
+    for match in _WORD.finditer(unicodedata.normalize("NFKC", text)):
+        token = match.group()
+        parts = _CAMEL.findall(token) if not token.islower() else [token]
+        if len(parts) > 1:
+            yield from (part.casefold() for part in parts)
+        else:
+            yield token.casefold()
+
+
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    if _CYRILLIC.search(word):
+def _term(word: str) -> str | None:
+    """The term of one casefolded word, or None for a stop word, a number, an id or noise."""
+    cyrillic = _CYRILLIC.search(word) is not None
+    if (len(word) < 2 and not cyrillic) or len(word) > MAX_WORD or word in STOP_WORDS:
+        return None
+    if word.isdigit() or _HEXISH.match(word):
+        return None
+    if cyrillic:
         stem: str = _RU.stemWord(word)
         return _LEXICON.get(stem, stem)
     english: str = _EN.stemWord(word)
     return english
-
-
-def _words(text: str) -> list[str]:
-    """Words and identifier parts, casefolded (``saveSettings`` -> save, settings)."""
-    out: list[str] = []
-    for token in _WORD.findall(unicodedata.normalize("NFKC", text)):
-        parts = _CAMEL.findall(token) if not token.islower() else [token]
-        if len(parts) > 1:
-            out.extend(part.casefold() for part in parts)
-        else:
-            out.append(token.casefold())
-    return out
 
 
 def terms(text: str, limit: int | None = None) -> list[str]:
@@ -206,15 +213,10 @@ def terms(text: str, limit: int | None = None) -> list[str]:
     ``limit`` of them when given."""
     out: list[str] = []
     for word in _words(text):
-        if (
-            (len(word) < 2 and not _CYRILLIC.search(word))
-            or len(word) > MAX_WORD
-            or word in STOP_WORDS
-            or word.isdigit()
-            or _HEXISH.match(word)
-        ):
+        term = _term(word)
+        if term is None:
             continue
-        out.append(_stem(word))
+        out.append(term)
         if limit is not None and len(out) >= limit:
             break
     return out

@@ -63,6 +63,27 @@ _GROUP_COLUMNS = (
 )
 
 
+def _bind(name: str) -> Any:
+    return bindparam("b_" + name)
+
+
+# Built once: building a statement costs more than running it, batch after batch.
+_UPDATE_COUNTS = (
+    groups.update()
+    .where(groups.c.id == _bind("id"))
+    .values(
+        report_count=_bind("report_count"),
+        last_seen=_bind("last_seen"),
+        reporters=_bind("reporters"),
+        users_affected=_bind("users_affected"),
+        facts=_bind("facts"),
+        severity=_bind("severity"),
+        severity_reasons=_bind("severity_reasons"),
+    )
+)
+_COUNT_COLUMNS = [c for c in groups.c if c.name != "profile"]
+
+
 class GroupNotFoundError(LookupError):
     """No such group in this project (or it was merged into another)."""
 
@@ -292,8 +313,8 @@ class GroupStore(SearchStore):
                 tally.releases[app.release] += 1
             if app is not None and app.environment:
                 tally.environments[app.environment] += 1
-            for route in assessment.profile.routes[:1]:
-                tally.routes[route] += 1
+            if assessment.route:
+                tally.routes[assessment.route] += 1
             if tally.worst is None or rank(assessment.severity.level) > rank(tally.worst.level):
                 tally.worst = assessment.severity
         if not tallies:
@@ -301,7 +322,7 @@ class GroupStore(SearchStore):
         new_reporters = self._add_reporters(conn, fresh, placed)
         self._see_reporters(conn, fresh, now)
         releases = self._see_releases(conn, fresh, now)
-        rows = self._lock_groups(conn, sorted(tallies))
+        rows = self._lock_groups(conn, sorted(tallies), counts_only=True)
         updates = []
         for group_id in sorted(tallies):
             row = rows.get(group_id)
@@ -342,20 +363,7 @@ class GroupStore(SearchStore):
                 }
             )
         if updates:
-            conn.execute(
-                groups.update()
-                .where(groups.c.id == _bind("id"))
-                .values(
-                    report_count=_bind("report_count"),
-                    last_seen=_bind("last_seen"),
-                    reporters=_bind("reporters"),
-                    users_affected=_bind("users_affected"),
-                    facts=_bind("facts"),
-                    severity=_bind("severity"),
-                    severity_reasons=_bind("severity_reasons"),
-                ),
-                [{"b_" + k: v for k, v in u.items()} for u in updates],
-            )
+            conn.execute(_UPDATE_COUNTS, [{"b_" + k: v for k, v in u.items()} for u in updates])
 
     def _evaluate(
         self,
@@ -509,11 +517,20 @@ class GroupStore(SearchStore):
         cache[project_id] = (time.monotonic(), int(count))
         return int(count)
 
-    def _lock_groups(self, conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
-        query = select(groups).where(groups.c.id.in_(ids)).order_by(groups.c.id)
+    def _lock_groups(
+        self, conn: Connection, ids: Sequence[int], *, counts_only: bool = False
+    ) -> dict[int, Any]:
+        """The rows of ``ids``, locked on PostgreSQL; with ``counts_only`` without the
+        profile (what counting a batch needs)."""
+        columns = _COUNT_COLUMNS if counts_only else list(groups.c)
+        query = (
+            select(*columns)
+            .where(groups.c.id.in_(bindparam("ids", expanding=True)))
+            .order_by(groups.c.id)
+        )
         if self.dialect == "postgresql":
             query = query.with_for_update()
-        return {int(row.id): row._mapping for row in conn.execute(query)}
+        return {int(row.id): row._mapping for row in conn.execute(query, {"ids": list(ids)})}
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -606,10 +623,6 @@ def _loaded(value: Any) -> Any:
 
 def _time(value: Any) -> datetime:
     return utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
-
-
-def _bind(name: str) -> Any:
-    return bindparam("b_" + name)
 
 
 __all__ = ["GroupMergeError", "GroupNotFoundError", "GroupStore", "Placed", "Profile"]
