@@ -223,9 +223,15 @@ class ServerScrubber(Scrubber):
     def scrub_url(self, url: str, *, pii: bool = True) -> str:
         """``url`` without the userinfo's password and denied query and fragment parameters, as
         the SDK scrubs it, and (unlike the SDK) with the text patterns over the rest of it too:
-        a token as the user name, a JWT in the path or in the fragment's route."""
+        a token as the user name, a JWT in the path or in the fragment's route.
+
+        Text with white space in it is not a URL: it is scrubbed as text, and if that took the
+        white space out (``?token='a b`` is ``?token='[Filtered]``), as the URL it is now, as
+        the SDK does: scrubbing the result again must change nothing."""
         if _SPACE.search(url):
-            return self.scrub_text(url, pii=False)  # text, not a URL
+            url = self.scrub_text(url, pii=False)
+            if _SPACE.search(url):
+                return url
         rest, hash_mark, fragment = url.partition("#")
         rest, question_mark, query = rest.partition("?")
         match = _AUTHORITY.match(rest)
