@@ -20,7 +20,8 @@ import math
 import re
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,9 +185,7 @@ class Pipeline:
             self.profiles[bug.id] = profile
             self.times[bug.id] = arrival(bug)
             frequency.update(profile.terms.keys())
-        count = len(self.profiles)
-        average = sum(p.length for p in self.profiles.values()) / max(count, 1)
-        self.stats = IndexStats(count, average, frequency)
+        self.stats = IndexStats(len(self.profiles), frequency)
         for key, profile in self.profiles.items():  # as the collector stores it
             self.profiles[key] = replace(profile, norm=vector_norm(profile, self.stats))
 
@@ -201,6 +200,24 @@ def _items(project_id: int, bug: BugReport, policy: Policy) -> NewReport:
     return NewReport(project_id, report, assess(report, policy), "{}")
 
 
+@contextmanager
+def scratch_projects(pools: dict[str, list[BugReport]]) -> Iterator[tuple[Store, dict[str, int]]]:
+    """A collector store of its own (SQLite, in memory-backed files where there are some) with
+    one project per source: {source: project id}."""
+    with tempfile.TemporaryDirectory(dir=_FAST_DIR) as tmp:
+        store = Store.open(f"sqlite:///{tmp}/bench.sqlite3")
+        try:
+            yield (
+                store,
+                {
+                    source: store.create_project(re.sub(r"\W", "-", source)[:60]).id
+                    for source in pools
+                },
+            )
+        finally:
+            store.close()
+
+
 def collector_rankings(
     pools: dict[str, list[BugReport]], queries: Sequence[Query], settings: GroupingSettings
 ) -> dict[tuple[str, str], list[str]]:
@@ -210,25 +227,18 @@ def collector_rankings(
     asked = {(q.report.source, q.report.id) for q in queries}
     policy = Policy(grouping=settings.model_copy(update={"similar": False}))
     found: dict[tuple[str, str], list[str]] = {}
-    with tempfile.TemporaryDirectory(dir=_FAST_DIR) as tmp:
-        store = Store.open(f"sqlite:///{tmp}/bench.sqlite3")
-        try:
-            for source, pool in pools.items():
-                project = store.create_project(re.sub(r"\W", "-", source)[:60])
-                members: dict[int, list[str]] = defaultdict(list)
-                for bug in pool:
-                    if (source, bug.id) in asked:
-                        profile = profile_of(as_report(bug), settings)
-                        matches = store.similar_groups(
-                            project.id, profile, policy, arrival(bug), limit=max(KS)
-                        )
-                        found[(source, bug.id)] = [
-                            rid for m in matches for rid in members[m.group_id]
-                        ]
-                    stored = store.ingest(_items(project.id, bug, policy), now=arrival(bug))
-                    members[stored.group_id].append(bug.id)
-        finally:
-            store.close()
+    with scratch_projects(pools) as (store, projects):
+        for source, pool in pools.items():
+            members: dict[int, list[str]] = defaultdict(list)
+            for bug in pool:
+                item = _items(projects[source], bug, policy)
+                if (source, bug.id) in asked:
+                    matches = store.similar_groups(
+                        item.project_id, item.assessment.profile, policy, arrival(bug), max(KS)
+                    )
+                    found[(source, bug.id)] = [rid for m in matches for rid in members[m.group_id]]
+                stored = store.ingest(item, now=arrival(bug))
+                members[stored.group_id].append(bug.id)
     return found
 
 
@@ -272,25 +282,20 @@ def join_decisions(
     settings = DEFAULT_GROUPING.model_copy(update={"threshold": threshold})
     policy = Policy(grouping=settings)
     joins = correct = should = 0
-    with tempfile.TemporaryDirectory(dir=_FAST_DIR) as tmp:
-        store = Store.open(f"sqlite:///{tmp}/bench.sqlite3")
-        try:
-            for source, pool in pools.items():
-                project = store.create_project(re.sub(r"\W", "-", source)[:60])
-                members: dict[int, set[int]] = defaultdict(set)
-                seen: set[int] = set()
-                for bug in pool:
-                    label = labels[(source, bug.id)]
-                    should += label in seen
-                    stored = store.ingest(_items(project.id, bug, policy), now=arrival(bug))
-                    group = members[stored.group_id]
-                    if group:  # it joined a group
-                        joins += 1
-                        correct += label in group
-                    group.add(label)
-                    seen.add(label)
-        finally:
-            store.close()
+    with scratch_projects(pools) as (store, projects):
+        for source, pool in pools.items():
+            members: dict[int, set[int]] = defaultdict(set)
+            seen: set[int] = set()
+            for bug in pool:
+                label = labels[(source, bug.id)]
+                should += label in seen
+                stored = store.ingest(_items(projects[source], bug, policy), now=arrival(bug))
+                group = members[stored.group_id]
+                if group:  # it joined a group
+                    joins += 1
+                    correct += label in group
+                group.add(label)
+                seen.add(label)
     return JoinFigures(threshold, joins, correct, should)
 
 

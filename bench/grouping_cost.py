@@ -84,14 +84,11 @@ def synthetic_profiles(
 def load_groups(store: Store, project_id: int, count: int, terms: list[str], weights: list[int]):
     """``count`` open groups, indexed, with their statistics, as if grouping had made them."""
     frequency: Counter[str] = Counter()
-    total = 0.0
     profiles = list(synthetic_profiles(count, terms, weights))
     for profile in profiles:
         frequency.update(index_tokens(project_id, profile).keys())
-        total += profile.length
     stats = IndexStats(
         count,
-        total / count,
         {term: frequency[f"p{project_id}x{term}"] for term in terms},
     )
     seen = datetime.now(UTC) - timedelta(days=1)
@@ -157,9 +154,8 @@ def load_groups(store: Store, project_id: int, count: int, terms: list[str], wei
             [(project_id, token, n) for token, n in frequency.items()],
         )
         cursor.execute(
-            "INSERT INTO group_index_stats (project_id, documents, total_length)"
-            f" VALUES ({mark}, {mark}, {mark})",
-            (project_id, count, total),
+            f"INSERT INTO group_index_stats (project_id, documents) VALUES ({mark}, {mark})",
+            (project_id, count),
         )
         if postgres:
             cursor.execute("CREATE INDEX ix_group_index_tokens ON group_index USING gin (tokens)")

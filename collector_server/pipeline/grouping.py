@@ -77,10 +77,6 @@ class Profile:
     releases: tuple[str, ...] = ()
     norm: float = 0.0  # the tf-idf vector's length when indexed; 0: compute when scoring
 
-    @property
-    def length(self) -> float:
-        return sum(self.terms.values())
-
     def to_json(self) -> dict[str, Any]:
         return {
             "terms": dict(self.terms),
@@ -142,10 +138,9 @@ def index_tokens(project_id: int, profile: Profile) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class IndexStats:
-    """Corpus statistics of a project's index: for IDF (and the average profile weight)."""
+    """Corpus statistics of a project's index: for IDF and the rarity of signals."""
 
     documents: int
-    average_length: float
     frequency: Mapping[str, int]  # document frequency by term (not token)
     _idf: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 

@@ -18,7 +18,7 @@ from collector_server.store.attachments import (
     StoredAttachment,
     TooManyAttachmentsError,
 )
-from collector_server.store.curation import STATUSES, CurationStore
+from collector_server.store.curation import CurationStore
 from collector_server.store.db import make_engine, migrate
 from collector_server.store.groups import GroupMergeError, GroupNotFoundError
 from collector_server.store.projects import (
@@ -55,7 +55,6 @@ class Store(AttachmentStore, ProjectStore, ReportStore, CurationStore, Retention
 
 
 __all__ = [
-    "STATUSES",
     "AlreadyRatedError",
     "AttachmentConflictError",
     "Deleted",

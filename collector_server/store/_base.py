@@ -63,6 +63,17 @@ def utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def driver_json(value: Any) -> Any:
+    """A JSON column as read with driver SQL: SQLite hands back its text, psycopg the value."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def driver_time(value: Any) -> datetime:
+    """A timestamp column as read with driver SQL: SQLite hands back its text, psycopg the
+    datetime; in UTC either way."""
+    return utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
 class DriverSql:
     """For the hot path of the intake: statements in the driver's own SQL, and the values
     converted as SQLAlchemy's column types convert them. SQLAlchemy's handling of each
@@ -83,22 +94,24 @@ class DriverSql:
         columns: Sequence[str],
         rows: Sequence[Sequence[Any]],
         tail: str = "",
+        *,
+        tail_params: Sequence[Any] = (),
     ) -> list[Any]:
         """Insert ``rows`` (values in the order of ``columns``) in as few statements as the
-        parameter limit allows, with ``tail`` (``ON CONFLICT ... RETURNING ...``) after each;
-        the rows that ``RETURNING`` answers.
+        parameter limit allows, with ``tail`` (``ON CONFLICT ... RETURNING ...``, with its own
+        parameters ``tail_params``) after each; the rows that ``RETURNING`` answers.
 
         Not ``executemany``: SQLite's driver runs that row by row, letting go of the GIL and
         waiting to take it again for every row, behind the threads that answer requests.
         """
         returned: list[Any] = []
-        per_statement = max(1, MAX_PARAMETERS // len(columns))
+        per_statement = max(1, (MAX_PARAMETERS - len(tail_params)) // len(columns))
         row_marks = f"({self.marks(len(columns))})"
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             values = ", ".join([row_marks] * len(chunk))
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{tail}"  # noqa: S608
-            result = conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
+            result = conn.exec_driver_sql(sql, (*chain.from_iterable(chunk), *tail_params))
             if result.returns_rows:
                 returned.extend(result)
         return returned

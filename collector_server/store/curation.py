@@ -20,20 +20,18 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from collector_server.pipeline import Policy, Severity, assess
 from collector_server.pipeline.grouping import Profile
-from collector_server.pipeline.severity import LEVELS, rank
+from collector_server.pipeline.severity import rank
+from collector_server.store._base import driver_json
 from collector_server.store.groups import (
     GroupMergeError,
     GroupNotFoundError,
     GroupStore,
     _add_counts,
-    _loaded,
 )
 from collector_server.store.reports import ReportNotFoundError
+from collector_server.store.search import SEARCHED
 from collector_server.store.tables import group_aliases, group_reporters, groups, reports
 from sdk.models import Report
-
-STATUSES = ("open", "in_progress", "fixed", "wont_fix")
-_SEARCHED = ("open", "in_progress")
 
 
 class CurationStore(GroupStore):
@@ -92,8 +90,8 @@ class CurationStore(GroupStore):
                     group_reporters.insert(), [{"group_id": target_id, "reporter": r} for r in new]
                 )
             conn.execute(delete(group_reporters).where(group_reporters.c.group_id == source_id))
-            facts = dict(_loaded(target["facts"]) or {})
-            other = _loaded(source["facts"]) or {}
+            facts = dict(driver_json(target["facts"]) or {})
+            other = driver_json(source["facts"]) or {}
             for name in ("releases", "environments", "routes"):
                 _add_counts(facts, name, Counter(other.get(name) or {}))
             worst_source = other.get("worst") or {}
@@ -210,7 +208,7 @@ class CurationStore(GroupStore):
             values: dict[str, Any] = {}
             if "severity" in changes:
                 override = changes["severity"]
-                facts = _loaded(row["facts"]) or {}
+                facts = driver_json(row["facts"]) or {}
                 severity = self._evaluate_facts(
                     conn,
                     policy,
@@ -230,8 +228,8 @@ class CurationStore(GroupStore):
             if "status" in changes and changes["status"] != row["status"]:
                 status = changes["status"]
                 values["status"] = status
-                profile = Profile.from_json(_loaded(row["profile"]))
-                was, now = row["status"] in _SEARCHED, status in _SEARCHED
+                profile = Profile.from_json(driver_json(row["profile"]))
+                was, now = row["status"] in SEARCHED, status in SEARCHED
                 if was and not now:
                     self._unindex_group(conn, project_id, group_id, profile)
                 elif now and not was:
@@ -289,7 +287,7 @@ class CurationStore(GroupStore):
                 select(func.count()).select_from(reports).where(reports.c.group_id == group_id)
             ).scalar_one()
         )
-        facts = dict(_loaded(row["facts"]) or {})
+        facts = dict(driver_json(row["facts"]) or {})
         gone = _facts_of(removed, assess(removed, policy).profile, None)
         for name in ("releases", "environments", "routes"):
             counts = Counter(facts.get(name) or {})
@@ -302,7 +300,7 @@ class CurationStore(GroupStore):
         ).all()
         if worst:
             level, reasons = max(worst, key=lambda r: rank(r[0]))
-            facts["worst"] = {"level": level, "reasons": list(_loaded(reasons) or [])}
+            facts["worst"] = {"level": level, "reasons": list(driver_json(reasons) or [])}
         severity = self._evaluate_facts(
             conn, policy, project_id, facts, count, len(keep), row["severity_override"]
         )
@@ -334,4 +332,4 @@ def _facts_of(report: Report, profile: Profile, severity: Severity | None) -> di
     return facts
 
 
-__all__ = ["LEVELS", "STATUSES", "CurationStore"]
+__all__ = ["CurationStore"]

@@ -15,24 +15,25 @@ touched groups locked and updated in id order.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from collector_server.pipeline import Assessment, GroupFacts, Policy, Severity
+from collector_server.pipeline import DEFAULT_POLICY, Assessment, GroupFacts, Policy, Severity
 from collector_server.pipeline.grouping import Profile
 from collector_server.pipeline.severity import LEVELS, rank
 from collector_server.store._base import (
     Page,
     column_text,
     decode_cursor,
+    driver_json,
+    driver_time,
     encode_cursor,
     utc,
 )
@@ -111,13 +112,11 @@ class _Tally:
     environments: Counter[str] = field(default_factory=Counter)
     routes: Counter[str] = field(default_factory=Counter)
     worst: Severity | None = None
-    policy: Policy | None = None
+    policy: Policy = DEFAULT_POLICY  # the reports' project's (each tally is one project's)
     new: bool = False
 
 
 class GroupStore(SearchStore):
-    _active_cache: dict[int, tuple[float, int]]
-
     # -- finding groups ---------------------------------------------------------------------
 
     def _find_groups(
@@ -329,7 +328,7 @@ class GroupStore(SearchStore):
             if row is None:
                 continue
             tally = tallies[group_id]
-            facts = dict(_loaded(row["facts"]) or {})
+            facts = dict(driver_json(row["facts"]) or {})
             _add_counts(facts, "releases", tally.releases)
             _add_counts(facts, "environments", tally.environments)
             _add_counts(facts, "routes", tally.routes)
@@ -341,14 +340,14 @@ class GroupStore(SearchStore):
             users = int(row["users_affected"]) + new_reporters.get(group_id, 0)
             severity = self._evaluate(
                 conn,
-                tally.policy or Policy(),
+                tally.policy,
                 project_id,
                 worst,
                 facts,
                 reports=int(row["report_count"]) + tally.reports,
                 users=users,
                 override=row["severity_override"],
-                current=Severity(row["severity"], list(_loaded(row["severity_reasons"]) or [])),
+                current=Severity(row["severity"], list(driver_json(row["severity_reasons"]) or [])),
             )
             updates.append(
                 {
@@ -439,24 +438,19 @@ class GroupStore(SearchStore):
     def _see_reporters(
         self, conn: Connection, fresh: Mapping[str, tuple[int, Report, Assessment]], now: datetime
     ) -> None:
+        """Record who reported in the project, refreshing a reporter's last_seen at most daily
+        (no row lock per report)."""
         seen = self._group_converters["first_seen"](now)
         stale = self._group_converters["first_seen"](now - timedelta(days=1))
-        rows = sorted({(pid, a.reporter, seen) for pid, _, a in fresh.values()})
-        self._upsert_seen(conn, rows, stale, self._driver.mark)
-
-    def _upsert_seen(self, conn: Connection, rows: list[Any], stale: Any, mark: str) -> None:
-        """Refresh a reporter's last_seen at most daily: no row lock per report."""
-        columns = ("project_id", "reporter", "last_seen")
-        per_statement = max(1, 900 // len(columns))
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            values = ", ".join([f"({self._driver.marks(3)})"] * len(chunk))
-            conn.exec_driver_sql(
-                f"INSERT INTO project_reporters ({', '.join(columns)}) VALUES {values}"  # noqa: S608
-                " ON CONFLICT (project_id, reporter) DO UPDATE SET last_seen = excluded.last_seen"
-                f" WHERE project_reporters.last_seen < {mark}",
-                (*[v for row in chunk for v in row], stale),
-            )
+        self._driver.insert(
+            conn,
+            "project_reporters",
+            ("project_id", "reporter", "last_seen"),
+            sorted({(pid, a.reporter, seen) for pid, _, a in fresh.values()}),
+            " ON CONFLICT (project_id, reporter) DO UPDATE SET last_seen = excluded.last_seen"
+            f" WHERE project_reporters.last_seen < {self._driver.mark}",
+            tail_params=(stale,),
+        )
 
     def _see_releases(
         self, conn: Connection, fresh: Mapping[str, tuple[int, Report, Assessment]], now: datetime
@@ -492,21 +486,26 @@ class GroupStore(SearchStore):
                 (project_id, project_id, *names),
             )
             for release, first_seen, earliest in rows:
-                first_time, earliest_time = _time(first_seen), _time(earliest)
+                first_time, earliest_time = driver_time(first_seen), driver_time(earliest)
                 out[(project_id, release)] = (
                     (now - first_time).total_seconds(),
                     first_time <= earliest_time,
                 )
         return out
 
+    @cached_property
+    def _active_cache(self) -> dict[int, tuple[float, int]]:
+        """Project id -> (when counted, on the monotonic clock; active reporters)."""
+        return {}
+
     def _active_reporters(self, conn: Connection, project_id: int) -> int:
         """Distinct reporters of the project in the last 30 days (cached for a minute)."""
-        cache: dict[int, tuple[float, int]] = self.__dict__.setdefault("_active_cache", {})
+        cache = self._active_cache
         hit = cache.get(project_id)
         if hit is not None and time.monotonic() - hit[0] < _ACTIVE_CACHE_SECONDS:
             return hit[1]
         since = self._group_converters["first_seen"](
-            datetime.now(tz=None).astimezone() - timedelta(days=ACTIVE_REPORTERS_DAYS)
+            datetime.now(UTC) - timedelta(days=ACTIVE_REPORTERS_DAYS)
         )
         mark = self._driver.mark
         count = conn.exec_driver_sql(
@@ -560,7 +559,7 @@ class GroupStore(SearchStore):
 
     @staticmethod
     def _group(row: Any) -> dict[str, Any]:
-        facts = _loaded(row["facts"]) or {}
+        facts = driver_json(row["facts"]) or {}
         return {
             "id": int(row["id"]),
             "project_id": int(row["project_id"]),
@@ -591,8 +590,7 @@ def _exact_explanation(method: str, report: Report) -> dict[str, Any]:
         basis = f"exception {report.exception.type} and its call path"
     else:
         basis = "the same title"
-    verb = "opened by" if method == "new" else "same"
-    summary = f"new group: {basis}" if method == "new" else f"{verb} {basis}"
+    summary = f"new group: {basis}" if method == "new" else f"same {basis}"
     return {"method": method, "summary": summary}
 
 
@@ -617,12 +615,4 @@ def _top(counts: Mapping[str, int] | None) -> list[dict[str, Any]]:
     return [{"name": k, "count": int(v)} for k, v in (counts or {}).items()]
 
 
-def _loaded(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _time(value: Any) -> datetime:
-    return utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
-
-
-__all__ = ["GroupMergeError", "GroupNotFoundError", "GroupStore", "Placed", "Profile"]
+__all__ = ["GroupMergeError", "GroupNotFoundError", "GroupStore", "Placed"]

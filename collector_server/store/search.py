@@ -5,7 +5,7 @@ One index per database, so every replica sees the same one: an FTS5 table on SQL
 tokens (``collector_server.pipeline.grouping.index_tokens``): its stemmed terms and hashed
 signals, each prefixed with the project id, so one project's search never reads another's
 postings. ``group_terms`` counts the groups of each token (document frequency) and
-``group_index_stats`` the groups and their total term weight, for IDF and BM25.
+``group_index_stats`` the indexed groups, for IDF.
 
 A search takes the report's tokens rarest first while the postings they would read stay
 within the project's ``postings_budget`` (the rarest one always), and asks the index for the
@@ -20,8 +20,7 @@ decide one after the other and cannot both open a group for one problem.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -38,10 +37,10 @@ from collector_server.pipeline.grouping import (
     rank,
     vector_norm,
 )
-from collector_server.store._base import StoreBase, utc
+from collector_server.store._base import StoreBase, driver_json, driver_time
 
 _LOCK_CLASS = 0x4252  # "BR": advisory locks of grouping, keyed by project id
-_OPEN = ("open", "in_progress")
+SEARCHED = ("open", "in_progress")  # the statuses whose groups similarity search finds
 MAX_QUERY_TOKENS = 32  # the rarest: they decide the candidates; the rest only re-rank
 
 
@@ -75,10 +74,8 @@ class SearchStore(StoreBase):
         """``profile`` with the length of its tf-idf vector as of now, counting itself in."""
         tokens = {f"p{project_id}x{term}": term for term in profile.terms}
         frequency = self._frequencies(conn, project_id, sorted(tokens))
-        documents, _ = self._stats(conn, project_id)
         stats = IndexStats(
-            documents + 1,
-            0.0,
+            self._documents(conn, project_id) + 1,
             {term: frequency.get(token, 0) + 1 for token, term in tokens.items()},
         )
         return replace(profile, norm=vector_norm(profile, stats))
@@ -100,7 +97,7 @@ class SearchStore(StoreBase):
                 "INSERT INTO group_index (rowid, tokens) VALUES (?, ?)",
                 (group_id, " ".join(tokens)),
             )
-        self._count_tokens(conn, project_id, tokens, 1, profile.length)
+        self._count_tokens(conn, project_id, tokens, 1)
 
     def _unindex_group(
         self, conn: Connection, project_id: int, group_id: int, profile: Profile
@@ -112,14 +109,14 @@ class SearchStore(StoreBase):
             (group_id,),
         ).rowcount
         if deleted and tokens:
-            self._count_tokens(conn, project_id, tokens, -1, -profile.length)
+            self._count_tokens(conn, project_id, tokens, -1)
 
     @property
     def _index_key(self) -> str:
         return "group_id" if self.dialect == "postgresql" else "rowid"
 
     def _count_tokens(
-        self, conn: Connection, project_id: int, tokens: Sequence[str], step: int, length: float
+        self, conn: Connection, project_id: int, tokens: Sequence[str], step: int
     ) -> None:
         self._driver.insert(
             conn,
@@ -132,11 +129,10 @@ class SearchStore(StoreBase):
         self._driver.insert(
             conn,
             "group_index_stats",
-            ("project_id", "documents", "total_length"),
-            [(project_id, max(step, 0), max(length, 0.0))],
+            ("project_id", "documents"),
+            [(project_id, max(step, 0))],
             " ON CONFLICT (project_id) DO UPDATE SET"
-            f" documents = group_index_stats.documents + ({int(step)}),"
-            f" total_length = group_index_stats.total_length + ({float(length)!r})",
+            f" documents = group_index_stats.documents + ({int(step)})",
         )
 
     def _frequencies(
@@ -165,10 +161,8 @@ class SearchStore(StoreBase):
         by, and what the search did (for the explanation)."""
         tokens = index_tokens(project_id, query)
         frequency = self._frequencies(conn, project_id, sorted(tokens))
-        documents, total = self._stats(conn, project_id)
         stats = IndexStats(
-            documents,
-            total / documents if documents else 0.0,
+            self._documents(conn, project_id),
             {tokens[token]: n for token, n in frequency.items()},
         )
         chosen: list[str] = []
@@ -184,14 +178,14 @@ class SearchStore(StoreBase):
         ids = self._search(conn, chosen, limit)
         return self._load_candidates(conn, project_id, ids), stats, search
 
-    def _stats(self, conn: Connection, project_id: int) -> tuple[int, float]:
+    def _documents(self, conn: Connection, project_id: int) -> int:
+        """How many groups of the project are in the index."""
         mark = self._driver.mark
         row = conn.exec_driver_sql(
-            "SELECT documents, total_length FROM group_index_stats"  # noqa: S608
-            f" WHERE project_id = {mark}",
+            f"SELECT documents FROM group_index_stats WHERE project_id = {mark}",  # noqa: S608
             (project_id,),
         ).first()
-        return (int(row[0]), float(row[1])) if row else (0, 0.0)
+        return int(row[0]) if row else 0
 
     def _search(self, conn: Connection, tokens: Sequence[str], limit: int) -> list[int]:
         if self.dialect == "postgresql":
@@ -223,25 +217,14 @@ class SearchStore(StoreBase):
             " coalesce(t.last_seen, g.last_seen) FROM groups g"
             " LEFT JOIN groups t ON t.id = g.merged_into"
             f" WHERE g.project_id = {mark} AND g.id IN ({self._driver.marks(len(ids))})"
-            f" AND coalesce(t.status, g.status) IN ({self._driver.marks(len(_OPEN))})"
+            f" AND coalesce(t.status, g.status) IN ({self._driver.marks(len(SEARCHED))})"
         )
-        rows = conn.exec_driver_sql(sql, (project_id, *ids, *_OPEN))
+        rows = conn.exec_driver_sql(sql, (project_id, *ids, *SEARCHED))
         found = [
-            Candidate(int(group_id), Profile.from_json(_json(profile)), _time(last_seen))
+            Candidate(
+                int(group_id), Profile.from_json(driver_json(profile)), driver_time(last_seen)
+            )
             for group_id, profile, last_seen in rows
         ]
         found.sort(key=lambda c: c.group_id)
         return found
-
-
-def _json(value: Any) -> Mapping[str, Any] | None:
-    if value is None or isinstance(value, dict):
-        return value
-    loaded: Mapping[str, Any] = json.loads(value)
-    return loaded
-
-
-def _time(value: Any) -> datetime:
-    if isinstance(value, str):
-        return utc(datetime.fromisoformat(value))
-    return utc(value)

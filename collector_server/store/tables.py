@@ -143,7 +143,6 @@ group_index_stats = Table(
     metadata,
     Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("documents", Integer, nullable=False),
-    Column("total_length", Float, nullable=False),
 )
 SEARCH_INDEX = "group_index"  # not in this metadata: its DDL differs per database
 

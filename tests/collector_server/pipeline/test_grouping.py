@@ -47,7 +47,7 @@ def stats_of(*profiles: Profile) -> IndexStats:
             frequency[term] = frequency.get(term, 0) + 1
         for key in index_tokens(1, profile).values():
             frequency[key] = frequency.get(key, 0) + 1
-    return IndexStats(len(profiles), 1.0, frequency)
+    return IndexStats(len(profiles), frequency)
 
 
 def test_english_words_are_stemmed_and_stop_words_numbers_and_ids_dropped() -> None:

@@ -89,7 +89,6 @@ def upgrade() -> None:
         "group_index_stats",
         sa.Column("project_id", Id, nullable=False),
         sa.Column("documents", sa.Integer(), nullable=False),
-        sa.Column("total_length", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("project_id", name="pk_group_index_stats"),
         _project_fk("group_index_stats"),
     )
