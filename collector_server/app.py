@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collector_server.api import admin, attachments, health, intake, openapi, reporter
+from collector_server.api import admin, attachments, health, intake, openapi, reporter, widget
 from collector_server.api._doc import mark_by_method
 from collector_server.attachments import blob_store
 from collector_server.config import load_policies
@@ -125,6 +125,8 @@ def create_app(
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
         Route("/openapi.json", openapi.openapi, methods=["GET"]),
+        Route("/widget.js", widget.widget, methods=["GET"]),
+        Route("/widget-screenshot.js", widget.widget_screenshot, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,

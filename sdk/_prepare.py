@@ -103,19 +103,26 @@ def expand(draft: dict[str, Any], in_app: InApp) -> dict[str, Any]:
     trail = draft.pop("_trail", None)
     if isinstance(trail, dict):
         skip = {_COVERS[c] for c in trail.get("sentry_covers") or () if c in _COVERS}
-        actions = list(draft.get("actions") or [])
-        actions += [_action(row) for row in trail.get("actions") or () if row[6] not in skip]
+        # A draft may bring rows of its own (a browser's report joined with the server's trail
+        # of its session): two sources, put in time order.
+        own = list(draft.get("actions") or [])
+        actions = own + [_action(row) for row in trail.get("actions") or () if row[6] not in skip]
         crumbs = trail.get("sentry")
         if crumbs:
             from sdk.collectors.sentry import crumbs_to_actions  # noqa: PLC0415
 
             actions += crumbs_to_actions(crumbs)
+        if crumbs or (own and len(actions) > len(own)):
             actions.sort(key=lambda a: _sort_key(a.get("timestamp")))
         if actions:
             draft["actions"] = actions
         logs = [_log(row) for row in trail.get("logs") or ()]
         if logs:
-            draft["logs"] = list(draft.get("logs") or []) + logs
+            own_logs = list(draft.get("logs") or [])
+            logs = own_logs + logs
+            if own_logs:
+                logs.sort(key=lambda a: _sort_key(a.get("timestamp")))
+            draft["logs"] = logs
         network = [_network(row) for row in trail.get("network") or ()]
         if network:
             draft["network"] = list(draft.get("network") or []) + network

@@ -104,3 +104,13 @@ def isolation_scope() -> Iterator[Scope]:
         yield scope
     finally:
         _current.reset(token)
+
+
+@contextmanager
+def using_scope(scope: Scope) -> Iterator[Scope]:
+    """Record into ``scope`` in the enclosed code (the web middleware's per-request scope)."""
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)

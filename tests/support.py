@@ -356,3 +356,58 @@ class FlakyProxy:
     def close(self) -> None:
         self.release()
         self.down()
+
+
+@contextmanager
+def serve_asgi(app: Any) -> Iterator[str]:
+    """An ASGI app served by a real uvicorn on a loopback port, in a thread; yields its URL."""
+    import uvicorn  # noqa: PLC0415
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def serve_wsgi(app: Any) -> Iterator[str]:
+    """A WSGI app served by the standard library's server on a loopback port, in a thread."""
+    from socketserver import ThreadingMixIn  # noqa: PLC0415
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server  # noqa: PLC0415
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, server_class=Server, handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="wsgi", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 20.0) -> None:
+    """Wait for something another thread or process does; fail (not hang) if it never comes."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting for {condition!r} after {timeout} s")
+        time.sleep(0.02)

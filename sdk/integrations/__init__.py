@@ -1,0 +1,2 @@
+"""Framework integrations: the web middleware that serves and injects the widget (``asgi``,
+``wsgi``) and the desktop dialog (``tk``)."""
