@@ -36,3 +36,36 @@ bootstrap() {
         echo "$want" > "$stamp"
     fi
 }
+
+# What the browser and desktop tests need from the system: Debian's Chromium (Playwright drives
+# it; it cannot download its own browser here), Xvfb and xdotool for the Tk dialog. Installed
+# with apt-get when missing (as root, or through sudo); otherwise those tests say why they skip.
+system_test_packages() {
+    local missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+    command -v xdotool >/dev/null 2>&1 || missing+=(xdotool)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || {
+            echo "warning: cannot install ${missing[*]} (not root, no sudo)" >&2
+            return 0
+        }
+        sudo="sudo -n"
+    fi
+    echo "==> installing ${missing[*]} with apt-get" >&2
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}" >&2
+}
+
+# The widget's build tools (esbuild) and test tools (axe-core), from widget/package-lock.json.
+widget_deps() {
+    local want stamp=widget/node_modules/.bugrelay-installed
+    want=$(sha256sum widget/package-lock.json | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "==> npm ci in widget/" >&2
+        (cd widget && npm ci --no-audit --no-fund --loglevel=error >&2)
+        echo "$want" > "$stamp"
+    fi
+}

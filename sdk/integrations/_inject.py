@@ -2,7 +2,8 @@
 
 Only complete, uncompressed ``text/html`` answers of a success status are touched, and only
 once (a page that already loads ``widget.js`` is left as it is). The tag goes before
-``</body>`` (else before ``</html>``, else at the end). Under a Content-Security-Policy with a
+``</head>`` (so that it starts loading early and sees the page's own scripts' console output
+and errors), else before ``</body>``, else at the end. Under a Content-Security-Policy with a
 script nonce the tag carries that nonce, so a strict CSP needs no change; a policy that would
 block the tag anyway (``script-src`` without ``'self'`` or a nonce) is left alone rather than
 broken.
@@ -15,8 +16,8 @@ import re
 from collections.abc import Mapping
 
 MAX_HTML_BYTES = 4 * 2**20  # a larger page is passed through as it streams, untouched
+_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
-_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 _NONCE = re.compile(r"'nonce-([A-Za-z0-9+/=_-]+)'")
 _ALREADY = re.compile(rb"<script[^>]*/widget\.js", re.IGNORECASE)
 
@@ -62,9 +63,11 @@ def inject(page: bytes, tag: bytes) -> bytes:
     """The page with the tag in it (unchanged when it already loads the widget)."""
     if _ALREADY.search(page):
         return page
-    for pattern in (_BODY_END, _HTML_END):
-        matches = list(pattern.finditer(page))
-        if matches:
-            at = matches[-1].start()
-            return page[:at] + tag + page[at:]
+    head = _HEAD_END.search(page)
+    if head is not None:
+        return page[: head.start()] + tag + page[head.start() :]
+    bodies = list(_BODY_END.finditer(page))
+    if bodies:
+        at = bodies[-1].start()
+        return page[:at] + tag + page[at:]
     return page + tag

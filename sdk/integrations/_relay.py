@@ -43,7 +43,8 @@ class Answer:
 
 
 def error(status: int, code: str, message: str, **more: Any) -> Answer:
-    body = json.dumps({"error": code, "message": message, **more}).encode()
+    """An error answer shaped like the collector's: ``{"error": {"code", "message", ...}}``."""
+    body = json.dumps({"error": {"code": code, "message": message, **more}}).encode()
     return Answer(status, [("Content-Type", "application/json")], body)
 
 
@@ -105,7 +106,7 @@ class WidgetRelay:
             Report.model_validate(data)
         except ValidationError as exc:
             fields = [
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                {"field": _field_path(e["loc"]), "message": e["msg"], "type": e["type"]}
                 for e in exc.errors(include_url=False, include_input=False)[:20]
             ]
             return error(
@@ -215,3 +216,11 @@ def _parse_report(
     except ValueError:
         return error(422, "invalid_report", "the report needs its client-made UUID as id")
     return data, files
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    """``actions[3].message``, as the collector names a field."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path

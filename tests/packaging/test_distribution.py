@@ -71,6 +71,13 @@ def test_the_built_wheel_installs_and_runs(tmp_path: Path) -> None:
             args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
         )
 
+    # The built widget ships inside the package: serving it needs no Node.
+    shipped = run(
+        str(python),
+        "-c",
+        "from sdk.integrations import assets; print(len(assets.asset('widget.js').body) > 1000)",
+    )
+    assert shipped.stdout.strip() == "True", shipped.stderr
     heavy = "('starlette', 'sqlalchemy', 'pydantic')"
     imported = run(
         str(python), "-c", f"import sdk, sys; print([m for m in {heavy} if m in sys.modules])"

@@ -82,7 +82,7 @@ def test_html_pages_get_the_widget_tag_and_a_session_cookie(app_url: str) -> Non
         '<script src="/_bugrelay/widget.js" data-endpoint="/_bugrelay"'
         f' data-release="{RELEASE}" data-lang="ru" async></script>'
     )
-    assert answer.text == PAGE.replace("</body>", tag + "</body>")
+    assert answer.text == PAGE.replace("</head>", tag + "</head>")
     assert int(answer.headers["Content-Length"]) == len(answer.content)
     cookie = answer.headers["Set-Cookie"]
     assert cookie.startswith("bugrelay_sid=")
@@ -98,7 +98,8 @@ def test_html_pages_get_the_widget_tag_and_a_session_cookie(app_url: str) -> Non
 def test_a_strict_csp_gets_its_nonce_and_other_answers_are_untouched(app_url: str) -> None:
     sdk.init(dsn="http://k@127.0.0.1:9/1", release=RELEASE, transport=CapturingTransport())
     csp = requests.get(app_url + "/csp", timeout=10)
-    assert f'nonce="{NONCE}" async></script></body>' in csp.text
+    assert f'nonce="{NONCE}" async></script></head>' in csp.text
+
     optout = requests.get(app_url + "/optout", timeout=10)
     assert optout.text == PAGE
     data = requests.get(app_url + "/data.json", timeout=10)
@@ -126,7 +127,7 @@ def test_the_widget_is_served_on_the_apps_own_origin(app_url: str) -> None:
     assert chunk.content == assets.asset("widget-screenshot.js").body
     missing = requests.get(app_url + "/_bugrelay/nothing.js", timeout=10)
     assert missing.status_code == 404
-    assert missing.json()["error"] == "not_found"
+    assert missing.json()["error"]["code"] == "not_found"
 
 
 def test_a_widget_report_is_joined_with_the_servers_view_of_its_session(
@@ -197,12 +198,12 @@ def test_a_bad_report_gets_a_specific_error_and_nothing_is_sent(app_url: str) ->
         app_url + "/_bugrelay/report", json=widget_report(description="x" * 10_001), timeout=10
     )
     assert too_long.status_code == 422
-    body = too_long.json()
-    assert body["error"] == "invalid_report"
+    body = too_long.json()["error"]
+    assert body["code"] == "invalid_report"
     assert [f["field"] for f in body["fields"]] == ["description"]
     not_json = requests.post(app_url + "/_bugrelay/report", data=b"{nope", timeout=10)
     assert not_json.status_code == 400
-    assert not_json.json()["error"] == "invalid_json"
+    assert not_json.json()["error"]["code"] == "invalid_json"
     no_id = requests.post(app_url + "/_bugrelay/report", json={"title": "x"}, timeout=10)
     assert no_id.status_code == 422
     wrong_method = requests.get(app_url + "/_bugrelay/report", timeout=10)
