@@ -154,6 +154,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             else "  admin token     from BUGRELAY_ADMIN_TOKEN"
         ),
         f"  reports         POST {public_url}/api/v1/projects/<id>/reports",
+        f"  widget          {public_url}/widget.js",
         f"  API description {public_url}/openapi.json",
         f"  health          {public_url}/healthz",
         f"  configuration   {settings.config_path}"
@@ -170,6 +171,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "    \"import sdk; sdk.init(); print(sdk.report_bug('It works')); sdk.flush()\"",
             "  curl -H 'Authorization: Bearer <admin token>' "
             f"{public_url}/api/v1/projects/{project.id}/reports/<the printed id>",
+            "  the widget on any page of yours:",
+            f'    <script src="{public_url}/widget.js" data-dsn="{build_dsn(public_url, project)}"'
+            " async></script>",
         ]
     print("\n".join(lines), flush=True)
     from collector_server.logs import configure_logging  # noqa: PLC0415

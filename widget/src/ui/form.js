@@ -26,6 +26,10 @@ function field(ctl, name, label, req, hint) {
   ctl.setAttribute("aria-describedby", (hintEl ? hintEl.id + " " : "") + err.id);
   if (req) (ctl.required = true), ctl.setAttribute("aria-required", "true");
   checks.push([ctl, err]);
+  // An error goes as soon as the field is fixed (it was announced once; no need to send again).
+  ctl.addEventListener("input", () => {
+    if (err.textContent && (ctl.type == "checkbox" ? ctl.checked : ctl.value.trim()) && !ctl.validity.typeMismatch) (err.textContent = ""), ctl.removeAttribute("aria-invalid");
+  });
   return ctl.type == "checkbox" ? h("div", { class: "row" }, ctl, lab, err) : h("div", {}, lab, hintEl, ctl, err);
 }
 
