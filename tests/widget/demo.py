@@ -33,7 +33,7 @@ BODY = """
 </main>
 """
 
-SCRIPT = """
+SCRIPT = """document.addEventListener("DOMContentLoaded", () => {
 document.getElementById("to-cart").addEventListener("click", (e) => {
   e.preventDefault(); history.pushState({}, "", "/cart?step=2&token=abc123");
 });
@@ -45,6 +45,7 @@ document.getElementById("crash").addEventListener("click", () => {
   setTimeout(() => { throw new TypeError("cart.total is not a function"); }, 0);
 });
 window.addEventListener("load", () => console.log("demo shop loaded"));
+});
 """
 
 STYLE = """

@@ -375,9 +375,46 @@ def test_a_fixed_report_shows_its_release_and_takes_a_rating(
     assert page.locator("[part=notice]").count() == 0  # asked once only
 
 
-def test_russian_from_the_pages_language(context: Any, direct_url: Any) -> None:
+def test_russian_themed_and_above_the_pages_own_modal(context: Any, direct_url: Any) -> None:
     page = context.new_page()
     page.goto(direct_url() + "?lang=ru")
+    page.add_style_tag(content="bugrelay-widget { --bugrelay-accent: rgb(200, 0, 90); }")
+    page.evaluate("document.getElementById('page-modal').hidden = false")  # z-index 99999
     page.locator("[part=launcher]").click()
-    page.get_by_role("dialog", name="Сообщить об ошибке").wait_for()
+    dialog = page.get_by_role("dialog", name="Сообщить об ошибке")
+    dialog.wait_for()
     assert page.locator("[part=send]").inner_text() == "Отправить"
+    send_colour = page.locator("[part=send]").evaluate("(b) => getComputedStyle(b).backgroundColor")
+    assert send_colour == "rgb(200, 0, 90)"
+    box = dialog.bounding_box()
+    assert box is not None
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).localName",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert on_top == "bugrelay-widget"
+
+
+def test_the_api_never_throws_into_the_page(context: Any, direct_url: Any) -> None:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(direct_url())
+    page.wait_for_function("() => document.querySelector('bugrelay-widget')")
+    thrown = page.evaluate(
+        """() => {
+            const calls = [
+              () => BugRelay.init(null), () => BugRelay.init({ dsn: "not a dsn" }),
+              () => BugRelay.open(42), () => BugRelay.setUser("nobody"), () => BugRelay.attach(7),
+              () => BugRelay.close(), () => BugRelay.close(), () => BugRelay.init({ fields: 3 }),
+            ];
+            const throws = (call) => { try { call(); return false; } catch (e) { return true; } };
+            return calls.filter(throws).length;
+        }"""
+    )
+    assert thrown == 0
+    # The page's own hooks still run: the widget chains, never replaces.
+    assert page.evaluate("(async () => (await fetch('/static/pixel.png')).status)()") == 200
+    page.evaluate("history.pushState({}, '', '/moved')")
+    assert page.url.endswith("/moved")
+    assert errors == []
