@@ -23,8 +23,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API keeps an event loop running in the main thread while
+    it is open, and tests elsewhere call ``asyncio.run()``."""
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (./scripts/test installs it)")
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
