@@ -6,6 +6,7 @@
 // "bugrelay-outbox" so that two tabs never send one row at once; the id is the collector's
 // idempotency key, so a repeat is a harmless 200. When the page is hidden, pending rows also go
 // out as beacons and stay until a drain sees 200/202. Without IndexedDB: memory and beacons.
+// At most the newest 50 reports of the last two weeks are kept.
 import { rawFetch } from "./capture/network.js";
 import { track } from "./reports.js";
 import { D, later, W } from "./util.js";
@@ -15,6 +16,8 @@ let dbp;
 let idb = false;
 let timer;
 let draining;
+const MAX_ROWS = 50;
+const MAX_AGE = 14 * 864e5; // two weeks
 
 function open() {
   return (dbp ||= new Promise((ok, no) => {
@@ -131,6 +134,9 @@ export async function drain() {
         rows.clear();
         for (const r of all) rows.set(r.id, r);
       }
+      // Bounded: the newest MAX_ROWS reports of at most MAX_AGE; an older one is given up.
+      const keep = [...rows.values()].sort((a, b) => b.created_at - a.created_at);
+      for (const [i, r] of keep.entries()) if (i >= MAX_ROWS || Date.now() - r.created_at > MAX_AGE) await drop(r.id);
       for (const r of [...rows.values()])
         if ((r.next_at || 0) <= Date.now() && navigator.onLine !== false) await attempt(r);
     });
