@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sdk._guard import capture_internal_exceptions
 from sdk.integrations._inject import csp_script_nonce, is_html, script_tag
@@ -25,7 +26,7 @@ from sdk.integrations._sessions import (
     new_session_id,
     valid_session_id,
 )
-from sdk.scope import ORIGIN_MANUAL, ActionRow, Scope, global_scope
+from sdk.scope import ORIGIN_MANUAL, ActionRow, Scope, global_scope, using_scope
 
 if TYPE_CHECKING:
     from sdk.client import Client
@@ -39,6 +40,10 @@ def current_client() -> Client | None:
     import sdk  # noqa: PLC0415
 
     return sdk._client
+
+
+class HasStatus(Protocol):
+    status: int | None  # the answer's status once the app started it
 
 
 @dataclass(slots=True)
@@ -102,6 +107,24 @@ class WebIntegration:
         return value + ("; Secure; SameSite=Lax" if secure else "; SameSite=Lax")
 
     # -- one request -----------------------------------------------------------------------
+
+    @contextmanager
+    def serving(
+        self, session_id: str, request: Any, method: str, path: str, answer: HasStatus
+    ) -> Iterator[RequestRecord]:
+        """Around the app's handling of one request: its scope (so a crash report, too,
+        carries the session's trail), the crash that escapes it, its step in the trail."""
+        record = self.begin(session_id, request)
+        try:
+            with using_scope(record.scope):
+                try:
+                    yield record
+                except Exception as exc:
+                    self.crash(exc)
+                    answer.status = answer.status or 500
+                    raise
+        finally:
+            self.end(record, method, path, answer.status)
 
     def begin(self, session_id: str, request: Any) -> RequestRecord:
         scope = self.sessions.request_scope(session_id, global_scope())

@@ -19,7 +19,6 @@ from typing import Any
 from sdk.integrations._inject import MAX_HTML_BYTES, inject
 from sdk.integrations._relay import Answer, error, max_body
 from sdk.integrations._web import WebIntegration
-from sdk.scope import using_scope
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -48,18 +47,9 @@ class BugRelayMiddleware:
             return
         secure = scope.get("scheme") == "https"
         cookie = self.web.set_cookie(session_id, secure) if new_session else None
-        record = self.web.begin(session_id, scope)
         page = _PageRewriter(self.web, path, send, cookie)
-        try:
-            with using_scope(record.scope):  # the crash report, too, carries the session's trail
-                try:
-                    await self.app(scope, receive, page.send)
-                except Exception as exc:
-                    self.web.crash(exc)
-                    page.status = page.status or 500
-                    raise
-        finally:
-            self.web.end(record, method, path, page.status)
+        with self.web.serving(session_id, scope, method, path, page):
+            await self.app(scope, receive, page.send)
 
     async def _widget_route(
         self,

@@ -20,7 +20,6 @@ from typing import Any
 from sdk.integrations._inject import MAX_HTML_BYTES, inject
 from sdk.integrations._relay import error, max_body
 from sdk.integrations._web import WebIntegration
-from sdk.scope import using_scope
 
 Environ = dict[str, Any]
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -44,18 +43,9 @@ class BugRelayWSGIMiddleware:
             )
         secure = environ.get("wsgi.url_scheme") == "https"
         cookie = self.web.set_cookie(session_id, secure) if new_session else None
-        record = self.web.begin(session_id, environ)
         page = _PageRewriter(self.web, path, start_response, cookie)
-        try:
-            with using_scope(record.scope):  # the crash report, too, carries the session's trail
-                try:
-                    return page.finish(self.app(environ, page.start_response))
-                except Exception as exc:
-                    self.web.crash(exc)
-                    page.status = page.status or 500
-                    raise
-        finally:
-            self.web.end(record, method, path, page.status)
+        with self.web.serving(session_id, environ, method, path, page):
+            return page.finish(self.app(environ, page.start_response))
 
     def _widget_route(
         self,
