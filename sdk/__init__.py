@@ -24,11 +24,14 @@ from sdk._version import __version__
 from sdk.scope import current_scope, global_scope, isolation_scope
 
 if TYPE_CHECKING:
+    import tkinter
+
     from sdk.client import AttachmentInput, Client
 
 __all__ = [
     "__version__",
     "add_action",
+    "ask_for_report",
     "close",
     "flush",
     "init",
@@ -103,6 +106,37 @@ def report_bug(
     with capture_internal_exceptions():
         return client.report(
             title, description=description, user=user, attachments=attachments, extra=extra
+        )
+    return ""
+
+
+def ask_for_report(
+    parent: tkinter.Misc | None = None,
+    *,
+    lang: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    include_screenshot: bool = True,
+    strings: Mapping[str, str] | None = None,
+) -> str:
+    """Ask the user for a report in a small modal Tkinter dialog; returns the id of the report
+    sent ("" when cancelled, when the SDK is off or when no dialog can be shown here).
+
+    Call it from the Tk main thread, e.g. from a "Report a bug" menu item; see
+    docs/desktop-dialog.md for the fields, the languages, the screenshot and the preview.
+    """
+    if _client is None:
+        return ""
+    with capture_internal_exceptions():
+        from sdk.integrations.tk import ask_for_report as ask  # noqa: PLC0415
+
+        return ask(
+            parent,
+            lang=lang,
+            title=title,
+            description=description,
+            include_screenshot=include_screenshot,
+            strings=strings,
         )
     return ""
 

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +77,17 @@ class Client:
         attachments: Iterable[AttachmentInput] | None = None,
         extra: Mapping[str, Any] | None = None,
         exception: Mapping[str, Any] | None = None,
+        impact: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        leave_out: Collection[str] = (),
     ) -> str:
-        """Build one report and hand it to the transport; returns its id ("" if none was made)."""
+        """Build one report and hand it to the transport; returns its id ("" if none was made).
+
+        ``impact`` is the reporter's "how bad is it"; ``tags`` join the scope's. ``leave_out``
+        names what the reporter chose not to send, removed once the collectors ran: a trail
+        section (``actions``, with Sentry's breadcrumbs; ``logs``; ``network``) or a top-level
+        field (``os``, ``exception``, ...).
+        """
         report_id = str(uuid.uuid4())
         scope = current_scope()
         draft: Draft = {
@@ -95,8 +104,10 @@ class Client:
         merged_user = {**(scope.user or {}), **(user or {})}
         if merged_user:
             draft["user"] = merged_user
-        if scope.tags:
-            draft["tags"] = dict(scope.tags)
+        if impact is not None:
+            draft["impact"] = impact
+        if scope.tags or tags:
+            draft["tags"] = {**scope.tags, **(tags or {})}
         if extra:
             draft["extra"] = dict(extra)
         if attachments:
@@ -106,6 +117,12 @@ class Client:
         for collector in self.collectors:
             with capture_internal_exceptions():
                 collector.apply(draft)
+        trail = draft.get("_trail") or {}
+        for key in leave_out:
+            draft.pop(key, None)
+            trail.pop(key, None)
+        if "actions" in leave_out:
+            trail.pop("sentry", None)  # Sentry's breadcrumbs join the actions
         self.transport.send(encode_draft(draft), report_id)
         return report_id
 
