@@ -418,3 +418,25 @@ def test_the_api_never_throws_into_the_page(context: Any, direct_url: Any) -> No
     page.evaluate("history.pushState({}, '', '/moved')")
     assert page.url.endswith("/moved")
     assert errors == []
+
+
+def test_a_pending_report_goes_out_as_a_beacon_when_the_page_is_hidden(
+    context: Any, direct_url: Any, collector: Collector
+) -> None:
+    collector_port = int(collector.url.rsplit(":", 1)[1])
+    gate = TcpGate(collector_port)
+    dsn = f"http://{collector.public_key}@127.0.0.1:{gate.port}/{collector.project_id}"
+    try:
+        page = context.new_page()
+        page.goto(direct_url(dsn=dsn))
+        page.locator("[part=launcher]").click()
+        gate.close()
+        fill_in(page, "Sent as the tab closes")
+        report_id = send(page)
+        gate.open()
+        with page.expect_request(lambda r: r.resource_type == "ping" and "/reports" in r.url):
+            page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+        report = stored_report(collector, report_id)
+        assert report["description"] == "Sent as the tab closes"
+    finally:
+        gate.close()
