@@ -4,11 +4,13 @@ A report the widget posts to the app's own origin (which ad blockers leave alone
 against wire schema v1, joined with the server's trail of the same browser session and the
 user the app knows, and handed to the SDK's transport: the same queue, disk spool and retries
 as every report the app makes, so the delivery guarantee holds. The widget's status and rating
-calls are passed on to the collector with the project key, which the page never needs.
+calls (and its counts of reports given up) are passed on to the collector with the project
+key, which the page never needs.
 
 Routes under the prefix: ``GET widget.js``, ``GET widget-screenshot.js``, ``POST report``,
-``GET reports/{id}/status``, ``POST reports/{id}/rating``. Errors answer JSON
-``{"error": <code>, "message": ...}`` like the collector's.
+``GET reports/{id}/status``, ``POST reports/{id}/rating``, ``POST client-report`` (how many
+reports the widget gave up on, by reason). Errors answer JSON
+``{"error": {"code", "message"}}`` like the collector's.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class WidgetRelay:
         """Answer one request under the prefix; ``headers`` has lower-case names."""
         if subpath in assets.NAMES:
             allowed = {"GET", "HEAD"}
-        elif subpath == "report":
+        elif subpath in {"report", "client-report"}:
             allowed = {"POST"}
         elif (match := _REPORT_PATH.match(subpath)) is not None:
             allowed = {"GET"} if match.group(2) == "status" else {"POST"}
@@ -175,6 +177,8 @@ class WidgetRelay:
         except requests.RequestException as exc:
             logger.debug("widget relay: the collector is unreachable: %s", exc)
             return error(502, "collector_unreachable", "the collector did not answer; retry later")
+        if answer.status_code == 204:
+            return Answer(204)
         out = [("Content-Type", answer.headers.get("Content-Type", "application/json"))]
         if "Retry-After" in answer.headers:
             out.append(("Retry-After", answer.headers["Retry-After"]))

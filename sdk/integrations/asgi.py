@@ -158,7 +158,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 async def _send_answer(send: Send, answer: Answer) -> None:
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers]
-    if not any(k == b"content-length" for k, _ in headers):
+    if answer.status != 204 and not any(k == b"content-length" for k, _ in headers):
         headers.append((b"content-length", str(len(answer.body)).encode()))
     if not any(k == b"cache-control" for k, _ in headers):
         headers.append((b"cache-control", b"no-store"))

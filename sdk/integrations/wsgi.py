@@ -68,7 +68,7 @@ class BugRelayWSGIMiddleware:
         else:
             answer = self.web.relay.handle(method, subpath, headers, body, session_id)
         out = list(answer.headers)
-        if not any(k.lower() == "content-length" for k, _ in out):
+        if answer.status != 204 and not any(k.lower() == "content-length" for k, _ in out):
             out.append(("Content-Length", str(len(answer.body))))
         if not any(k.lower() == "cache-control" for k, _ in out):
             out.append(("Cache-Control", "no-store"))

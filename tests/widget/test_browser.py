@@ -440,3 +440,30 @@ def test_a_pending_report_goes_out_as_a_beacon_when_the_page_is_hidden(
         assert report["description"] == "Sent as the tab closes"
     finally:
         gate.close()
+
+
+def discarded_count(collector: Collector, reason: str) -> float:
+    metrics = requests.get(collector.url + "/metrics", timeout=10).text
+    label = f'project_id="{collector.project_id}",reason="{reason}"'
+    for line in metrics.splitlines():
+        if line.startswith("bugrelay_sdk_discarded_reports_total{") and label in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_a_report_refused_for_good_is_counted_and_shown(
+    context: Any, direct_url: Any, collector: Collector
+) -> None:
+    before = discarded_count(collector, "rejected")
+    page = context.new_page()
+    page.goto(direct_url())
+    page.wait_for_function("() => window.BugRelay && document.querySelector('bugrelay-widget')")
+    # A page hook that breaks the report: the collector refuses it with a 422.
+    page.evaluate("BugRelay.init({ beforeSend: (r) => ({ ...r, kind: 'nonsense' }) })")
+    page.locator("[part=launcher]").click()
+    fill_in(page, "This one the collector cannot take")
+    with page.expect_response(lambda r: "/reports" in r.url and r.status == 422):
+        page.locator("[part=send]").click()
+    page.locator("[part=form-error]").filter(has_text="422").wait_for()
+    wait_until(lambda: discarded_count(collector, "rejected") == before + 1)
+    assert page.evaluate(OUTBOX_IDS) == []  # given up, not retried for ever

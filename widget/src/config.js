@@ -33,6 +33,7 @@ export function endpoints(o) {
     report: base + (o.endpoint ? "/report" : "/reports" + q),
     status: (id) => `${base}/reports/${id}/status${q}`,
     rating: (id) => `${base}/reports/${id}/rating${q}`,
+    clientReport: `${base}/client-report${q}`,
     chunk: dir.replace(/\/?$/, "/") + "widget-screenshot.js",
     // Same-origin, the session cookie goes along (the relay joins the server's trail by it);
     // to a collector on another origin, no cookie ever.

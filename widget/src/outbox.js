@@ -9,6 +9,7 @@
 // At most the newest 50 reports of the last two weeks are kept.
 import { rawFetch } from "./capture/network.js";
 import { track } from "./reports.js";
+import { S } from "./state.js";
 import { D, later, W } from "./util.js";
 
 const rows = new Map(); // this tab's view of the outbox (all of it when IndexedDB is missing)
@@ -70,6 +71,22 @@ function wait(row, retryAfter) {
  * collector on another origin never gets a cookie. */
 const sameOrigin = (url) => new URL(url, location.href).origin == location.origin;
 
+/** Nothing is lost silently: a report given up is counted on the collector, by reason (its
+ * client-report route, as the Python SDK's). Best effort: this count is not queued itself. */
+function discarded(reason) {
+  try {
+    rawFetch(S.u.clientReport, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ discarded: { [reason]: 1 } }),
+      credentials: S.u.cred,
+      keepalive: true,
+    }).catch(() => {});
+  } catch (e) {
+    // not even counted: nothing more to do
+  }
+}
+
 /** Try one row now: {ok}, {retry} or {fail: status, error}. */
 async function attempt(row) {
   let r;
@@ -94,6 +111,7 @@ async function attempt(row) {
     }
     await drop(row.id);
     track(row.id, null);
+    discarded("rejected");
     let error;
     try {
       const j = await r.json();
@@ -136,7 +154,11 @@ export async function drain() {
       }
       // Bounded: the newest MAX_ROWS reports of at most MAX_AGE; an older one is given up.
       const keep = [...rows.values()].sort((a, b) => b.created_at - a.created_at);
-      for (const [i, r] of keep.entries()) if (i >= MAX_ROWS || Date.now() - r.created_at > MAX_AGE) await drop(r.id);
+      for (const [i, r] of keep.entries())
+        if (i >= MAX_ROWS || Date.now() - r.created_at > MAX_AGE) {
+          await drop(r.id);
+          discarded(i >= MAX_ROWS ? "spool_full" : "expired");
+        }
       for (const r of [...rows.values()])
         if ((r.next_at || 0) <= Date.now() && navigator.onLine !== false) await attempt(r);
     });

@@ -252,3 +252,21 @@ def test_a_crash_in_a_handler_is_reported_with_the_sessions_trail(app_url: str) 
     assert [a.message for a in crash.actions if a.category == "request"] == ["GET /page 200"]
     assert crash.user is not None
     assert crash.user.id == "u-42"
+
+
+def test_the_widgets_counts_of_reports_given_up_reach_the_collector(
+    app_url: str, collector: Collector
+) -> None:
+    sdk.init(dsn=collector.dsn, release=RELEASE)
+    answer = requests.post(
+        app_url + "/_bugrelay/client-report", json={"discarded": {"rejected": 2}}, timeout=10
+    )
+    assert answer.status_code == 204, answer.text  # the collector's own answer
+    metrics = requests.get(collector.url + "/metrics", timeout=10).text
+    label = f'project_id="{collector.project_id}",reason="rejected"'
+    assert any(label in line for line in metrics.splitlines() if "sdk_discarded" in line)
+    bad = requests.post(
+        app_url + "/_bugrelay/client-report", json={"discarded": {"nope": 1}}, timeout=10
+    )
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "invalid_client_report"
