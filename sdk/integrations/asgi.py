@@ -47,7 +47,7 @@ class BugRelayMiddleware:
             return
         secure = scope.get("scheme") == "https"
         cookie = self.web.set_cookie(session_id, secure) if new_session else None
-        page = _PageRewriter(self.web, path, send, cookie)
+        page = _PageRewriter(self.web, path if method == "GET" else None, send, cookie)
         with self.web.serving(session_id, scope, method, path, page):
             await self.app(scope, receive, page.send)
 
@@ -75,7 +75,9 @@ class BugRelayMiddleware:
 class _PageRewriter:
     """The app's ``send``, with the widget's tag put into an HTML page and the session cookie."""
 
-    def __init__(self, web: WebIntegration, path: str, send: Send, cookie: str | None) -> None:
+    def __init__(
+        self, web: WebIntegration, path: str | None, send: Send, cookie: str | None
+    ) -> None:
         self.web = web
         self.path = path
         self.downstream = send
@@ -95,7 +97,11 @@ class _PageRewriter:
                 raw.append((b"set-cookie", self.cookie.encode("latin-1")))
             message = {**message, "headers": raw}
             names = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
-            self.tag = self.web.tag_for(self.path, self.status, names.get("content-type"), names)
+            self.tag = (  # only a GET's page: a HEAD has no body to put the tag in
+                None
+                if self.path is None
+                else self.web.tag_for(self.path, self.status, names.get("content-type"), names)
+            )
             if self.tag is None:
                 await self.downstream(message)
             else:

@@ -43,7 +43,7 @@ class BugRelayWSGIMiddleware:
             )
         secure = environ.get("wsgi.url_scheme") == "https"
         cookie = self.web.set_cookie(session_id, secure) if new_session else None
-        page = _PageRewriter(self.web, path, start_response, cookie)
+        page = _PageRewriter(self.web, path if method == "GET" else None, start_response, cookie)
         with self.web.serving(session_id, environ, method, path, page):
             return page.finish(self.app(environ, page.start_response))
 
@@ -80,7 +80,11 @@ class _PageRewriter:
     """The app's ``start_response``, with the widget's tag put into an HTML page."""
 
     def __init__(
-        self, web: WebIntegration, path: str, start_response: StartResponse, cookie: str | None
+        self,
+        web: WebIntegration,
+        path: str | None,
+        start_response: StartResponse,
+        cookie: str | None,
     ) -> None:
         self.web = web
         self.path = path
@@ -99,7 +103,11 @@ class _PageRewriter:
         if self.cookie is not None:
             headers.append(("Set-Cookie", self.cookie))
         names = {k.lower(): v for k, v in headers}
-        self.tag = self.web.tag_for(self.path, self.status, names.get("content-type"), names)
+        self.tag = (  # only a GET's page: a HEAD has no body to put the tag in
+            None
+            if self.path is None
+            else self.web.tag_for(self.path, self.status, names.get("content-type"), names)
+        )
         if self.tag is None:
             return self.upstream(status, headers, exc_info)
         self.held = (status, headers, exc_info)

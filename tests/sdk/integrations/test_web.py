@@ -107,6 +107,14 @@ def test_a_strict_csp_gets_its_nonce_and_other_answers_are_untouched(app_url: st
     assert "widget.js" not in data.text
 
 
+def test_a_head_request_is_left_alone(app_url: str) -> None:
+    sdk.init(dsn="http://k@127.0.0.1:9/1", release=RELEASE, transport=CapturingTransport())
+    head = requests.head(app_url + "/page", timeout=10)
+    assert head.content == b""
+    if head.status_code == 200 and "Content-Length" in head.headers:  # FastAPI answers 405
+        assert int(head.headers["Content-Length"]) in (0, len(PAGE))
+
+
 def test_no_tag_while_the_sdk_is_off(app_url: str) -> None:
     sdk.init(dsn=None)
     assert requests.get(app_url + "/page", timeout=10).text == PAGE
