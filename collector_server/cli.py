@@ -12,6 +12,7 @@
     bugrelay retention run                          delete reports past their retention now
     bugrelay migrate                                bring the database schema up to date
     bugrelay schema export [--check]                write the wire schema's JSON Schema and docs
+    bugrelay check-config [--env]                   validate BUGRELAY_CONFIG, list its forwarders
 
 Every command reads BUGRELAY_DATA_DIR, BUGRELAY_DATABASE_URL, BUGRELAY_ADMIN_TOKEN,
 BUGRELAY_PUBLIC_URL and BUGRELAY_RATE_LIMIT (see docs/collector.md).
@@ -33,6 +34,7 @@ from collector_server.project_settings import add_setting_arguments
 from sdk._version import __version__
 
 if TYPE_CHECKING:
+    from collector_server.forwarders.config import ForwarderConfig
     from collector_server.settings import Settings
     from collector_server.store import Project, Store
 
@@ -115,14 +117,55 @@ def _init_sentry(dsn: str) -> None:
         raise CommandError(f"BUGRELAY_SENTRY_DSN is not a valid Sentry DSN: {exc}") from None
 
 
-def _check_config(settings: Settings) -> None:
-    """The TOML configuration (grouping and severity policy) is usable, or a clear error."""
-    from collector_server.config import ConfigError, load_policies  # noqa: PLC0415
+def _check_config(settings: Settings) -> list[ForwarderConfig]:
+    """The TOML configuration (grouping and severity policy, the forwarders) is usable, or a
+    clear error; its forwarders."""
+    from collector_server.config import ConfigError, policies_from, read_config  # noqa: PLC0415
+    from collector_server.forwarders.config import forwarders_from  # noqa: PLC0415
 
+    path = settings.config_path
     try:
-        load_policies(settings.config_path)
+        data = read_config(path)
+        policies_from(data, str(path))
+        return forwarders_from(data, str(path))
     except ConfigError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _forwarder_line(forwarder: ForwarderConfig) -> str:
+    fields = [
+        forwarder.kind,
+        f"name={forwarder.name}",
+        *(f"{key}={value}" for key, value in forwarder.target.items()),
+        f"projects={','.join(forwarder.projects) if forwarder.projects else 'all'}",
+        f"min_severity={forwarder.min_severity or 'all'}",
+    ]
+    return "  ".join(fields)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = _settings()
+    forwarders = _check_config(settings)
+    for forwarder in forwarders:
+        print(_forwarder_line(forwarder))
+    path = settings.config_path
+    if not path.exists():
+        print(f"{path}: no such file: the defaults, no forwarders", file=sys.stderr)
+    if args.env:
+        missing = [
+            f"{variable} ({forwarder.name}: {key}_env)"
+            for forwarder in forwarders
+            for key, variable in forwarder.env.items()
+            if not os.environ.get(variable)
+        ]
+        if missing:
+            raise CommandError(
+                f"{path}: environment variable(s) not set or empty: {', '.join(missing)}"
+            )
+    if path.exists():
+        checked = " and their environment variables" if args.env else ""
+        print(f"{path}: good ({len(forwarders)} forwarder(s){checked})", file=sys.stderr)
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -452,6 +495,23 @@ def make_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(func=cmd_migrate)
+
+    check = commands.add_parser(
+        "check-config",
+        help="validate the configuration file and list its forwarders",
+        description=(
+            "Validate the TOML file at BUGRELAY_CONFIG (default: bugrelay.toml in the data"
+            " directory): [grouping], [severity] and the [[forwarders]] tables. Prints one line"
+            " per forwarder; exit status 1 with the reason when the file cannot be used."
+            " Credentials are not yet tried against the vendors (a later version will)."
+        ),
+    )
+    check.add_argument(
+        "--env",
+        action="store_true",
+        help="also check that every environment variable the forwarders name is set",
+    )
+    check.set_defaults(func=cmd_check_config)
 
     schema = commands.add_parser("schema", help="wire schema tools")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")

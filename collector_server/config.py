@@ -15,8 +15,8 @@ directory): grouping and severity policy, collector-wide and per project.
 
 A project section changes only the keys it names. Unknown keys inside these sections and bad
 values are errors that name the file, the section and the field; other top-level tables
-(``[[forwarders]]``, ``[[slas]]``, ...) belong to other parts of the collector and are left to
-them. A missing file means the defaults.
+(``[[forwarders]]``: :mod:`collector_server.forwarders.config`; ``[[slas]]``, ...) belong to
+other parts of the collector and are left to them. A missing file means the defaults.
 """
 
 from __future__ import annotations
@@ -54,11 +54,17 @@ class Policies:
 def load_policies(path: Path) -> Policies:
     if not path.exists():
         return Policies()
+    return policies_from(read_config(path), str(path))
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The parsed TOML file at ``path``, empty when there is no file; a ConfigError otherwise."""
+    if not path.exists():
+        return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return policies_from(data, str(path))
 
 
 def policies_from(data: Mapping[str, Any], where: str = "configuration") -> Policies:
