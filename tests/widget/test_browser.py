@@ -20,14 +20,10 @@ import requests
 from PIL import Image
 
 import sdk
-from tests.support import Collector, TcpGate, serve_asgi, wait_until
+from tests.support import Collector, TcpGate, serve_asgi, start_collector, wait_until
 from tests.widget.demo import MASKED_TEXT, SECRET, direct_page, shop_app
 
-pytestmark = [
-    pytest.mark.slow,
-    # What is tested here does not depend on the database: SQLite only.
-    pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True),
-]
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
@@ -37,6 +33,15 @@ CSP_WATCH = (
     "document.addEventListener('securitypolicyviolation',"
     " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
 )
+
+
+@pytest.fixture(scope="module")
+def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
+    """A collector of these tests' own, on SQLite: what is tested here does not depend on the
+    database, and the suite's shared collectors (and their databases) are left alone."""
+    data = tmp_path_factory.mktemp("widget-collector")
+    with start_collector(data, f"sqlite:///{data / 'bugrelay.sqlite3'}") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
