@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -45,25 +44,6 @@ class ApiError(Exception):
 
 def report_not_found(project_id: int, report_id: str) -> ApiError:
     return ApiError(404, "report_not_found", f"no report {report_id} in project {project_id}")
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(report)"
-
-
-def describe_validation_error(exc: ValidationError) -> list[dict[str, Any]]:
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
-        loc = tuple(error["loc"])
-        if error["type"] == "extra_forbidden":
-            message = f"unknown field {loc[-1]!r}" if loc else "unknown field"
-        else:
-            message = error["msg"].removeprefix("Value error, ")
-        problems.append({"field": field_path(loc), "message": message, "type": error["type"]})
-    return problems
 
 
 async def api_error_handler(_request: Request, exc: Exception) -> Response:

@@ -16,7 +16,7 @@ from collector_server.api._auth import require_admin
 from collector_server.api._body import read_json
 from collector_server.api._doc import PAGE_PARAMS, Answer, json_body, operation
 from collector_server.api.attachments import list_for_admin
-from collector_server.errors import ApiError, describe_validation_error, report_not_found
+from collector_server.errors import ApiError, report_not_found
 from collector_server.pipeline import Policy
 from collector_server.project_cache import MAX_ID
 from collector_server.state import AppState
@@ -28,6 +28,7 @@ from collector_server.store import (
     ReportNotFoundError,
     Store,
 )
+from sdk._problems import describe_validation_error
 
 MAX_CHANGE_BODY = 4 * 1024
 

@@ -48,13 +48,14 @@ from collector_server.client_reports import (
     parse_discarded_header,
     refuse_duplicate_keys,
 )
-from collector_server.errors import ApiError, describe_validation_error
+from collector_server.errors import ApiError
 from collector_server.pipeline import Policy, assess
 from collector_server.pipeline.scrub import ScrubSettings, scrub_report
 from collector_server.state import AppState
 from collector_server.store import Project, ReportIdConflictError, Stored
 from collector_server.store.reports import NewReport
 from collector_server.store.writer import WriterClosedError
+from sdk._problems import describe_validation_error
 from sdk.models import SUPPORTED_SCHEMA_VERSIONS, Report
 
 MAX_CLIENT_REPORT_BODY = 16 * 1024

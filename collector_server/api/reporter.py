@@ -15,9 +15,10 @@ from collector_server.api import _params
 from collector_server.api._auth import admit_client
 from collector_server.api._body import read_json
 from collector_server.api._doc import Answer, json_body, operation
-from collector_server.errors import ApiError, describe_validation_error, report_not_found
+from collector_server.errors import ApiError, report_not_found
 from collector_server.state import AppState
 from collector_server.store import AlreadyRatedError, ReportNotFoundError
+from sdk._problems import describe_validation_error
 from sdk.models import Rating, ReportStatus
 
 MAX_RATING_BODY = 16 * 1024

@@ -29,7 +29,7 @@ from urllib.parse import unquote_plus
 
 from pydantic import ValidationError
 
-from collector_server.errors import field_path
+from sdk._problems import field_path
 from sdk._scrub import (
     _AUTH_HEADER,
     _AUTHORITY,

@@ -102,15 +102,13 @@ class WidgetRelay:
         data, files = parsed
         from pydantic import ValidationError  # noqa: PLC0415
 
+        from sdk._problems import describe_validation_error  # noqa: PLC0415
         from sdk.models import Report  # noqa: PLC0415
 
         try:
             Report.model_validate(data)
         except ValidationError as exc:
-            fields = [
-                {"field": _field_path(e["loc"]), "message": e["msg"], "type": e["type"]}
-                for e in exc.errors(include_url=False, include_input=False)[:20]
-            ]
+            fields = describe_validation_error(exc)[:20]
             return error(
                 422, "invalid_report", "the report does not match wire schema v1", fields=fields
             )
@@ -220,11 +218,3 @@ def _parse_report(
     except ValueError:
         return error(422, "invalid_report", "the report needs its client-made UUID as id")
     return data, files
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    """``actions[3].message``, as the collector names a field."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path

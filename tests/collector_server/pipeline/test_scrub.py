@@ -20,7 +20,6 @@ from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from collector_server.errors import field_path
 from collector_server.pipeline.scrub import (
     PATTERNS,
     SETTING_KEYS,
@@ -30,6 +29,7 @@ from collector_server.pipeline.scrub import (
     scrubber_for,
 )
 from collector_server.project_settings import parse_cli_settings
+from sdk._problems import field_path
 from sdk._scrub import FILTERED
 from sdk.models import MAX_EXTRA_BYTES, MAX_TITLE, MAX_URL, Report
 
