@@ -16,10 +16,9 @@ import hashlib
 import secrets
 import threading
 import time
-from collections import OrderedDict, deque
-from typing import Any
+from collections import OrderedDict
 
-from sdk.scope import ActionRow, LogRow, NetworkRow, Scope
+from sdk.scope import ActionRow, Scope
 
 COOKIE_NAME = "bugrelay_sid"
 SESSION_ACTIONS = 50
@@ -40,22 +39,14 @@ def public_session_id(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()[:32]
 
 
-class SessionTrail:
-    __slots__ = ("actions", "logs", "network", "seen", "user")
+class SessionTrail(Scope):
+    """A session's rows and user: a small :class:`Scope` that also knows when it was seen."""
+
+    __slots__ = ("seen",)
 
     def __init__(self) -> None:
-        self.actions: deque[ActionRow] = deque(maxlen=SESSION_ACTIONS)
-        self.logs: deque[LogRow] = deque(maxlen=SESSION_LOGS)
-        self.network: deque[NetworkRow] = deque(maxlen=SESSION_NETWORK)
-        self.user: dict[str, Any] | None = None
+        super().__init__(SESSION_ACTIONS, SESSION_LOGS, SESSION_NETWORK)
         self.seen = time.monotonic()
-
-    def snapshot(self) -> dict[str, list[Any]]:
-        return {
-            "actions": list(self.actions),
-            "logs": list(self.logs),
-            "network": list(self.network),
-        }
 
 
 class SessionTrails:
