@@ -300,35 +300,44 @@ AXE_RUN = """async () => {
 }"""
 
 
-def test_offline_then_online_delivers_exactly_once_and_a_reload_keeps_it(
-    context: Any, direct_url: Any, collector: Collector
-) -> None:
-    collector_port = int(collector.url.rsplit(":", 1)[1])
-    gate = TcpGate(collector_port)
-    dsn = f"http://{collector.public_key}@127.0.0.1:{gate.port}/{collector.project_id}"
+@pytest.fixture
+def gate(collector: Collector) -> Iterator[TcpGate]:
+    """The network between the page and the collector, which a test cuts and restores."""
+    relay = TcpGate(int(collector.url.rsplit(":", 1)[1]))
     try:
-        page = context.new_page()
-        page.goto(direct_url(dsn=dsn))
-        page.locator("[part=launcher]").click()
-        gate.close()  # the network to the collector is gone
-        fill_in(page, "Sent while offline")
-        report_id = send(page)
-        assert collector.get_report(report_id).status_code == 404
-        page.reload()  # the page comes back; the collector is still unreachable
-        page.wait_for_function("() => document.querySelector('bugrelay-widget')")
-        assert collector.get_report(report_id).status_code == 404
-        assert page.evaluate(OUTBOX_IDS) == [report_id]
-        gate.open()
-        page.evaluate("window.dispatchEvent(new Event('online'))")
-        report = stored_report(collector, report_id)
-        assert report["description"] == "Sent while offline"
-        wait_until(lambda: page.evaluate(OUTBOX_IDS) == [])
-        group = collector.admin_get(
-            f"/api/v1/projects/{collector.project_id}/groups/{report['group_id']}"
-        ).json()
-        assert group["report_count"] == 1
+        yield relay
     finally:
-        gate.close()
+        relay.close()
+
+
+def through(gate: TcpGate, collector: Collector) -> str:
+    """The collector's DSN, reached through the gate."""
+    return f"http://{collector.public_key}@127.0.0.1:{gate.port}/{collector.project_id}"
+
+
+def test_offline_then_online_delivers_exactly_once_and_a_reload_keeps_it(
+    context: Any, direct_url: Any, collector: Collector, gate: TcpGate
+) -> None:
+    page = context.new_page()
+    page.goto(direct_url(dsn=through(gate, collector)))
+    page.locator("[part=launcher]").click()
+    gate.close()  # the network to the collector is gone
+    fill_in(page, "Sent while offline")
+    report_id = send(page)
+    assert collector.get_report(report_id).status_code == 404
+    page.reload()  # the page comes back; the collector is still unreachable
+    page.wait_for_function("() => document.querySelector('bugrelay-widget')")
+    assert collector.get_report(report_id).status_code == 404
+    assert page.evaluate(OUTBOX_IDS) == [report_id]
+    gate.open()
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    report = stored_report(collector, report_id)
+    assert report["description"] == "Sent while offline"
+    wait_until(lambda: page.evaluate(OUTBOX_IDS) == [])
+    group = collector.admin_get(
+        f"/api/v1/projects/{collector.project_id}/groups/{report['group_id']}"
+    ).json()
+    assert group["report_count"] == 1
 
 
 OUTBOX_IDS = """() => new Promise((resolve, reject) => {
@@ -426,25 +435,19 @@ def test_the_api_never_throws_into_the_page(context: Any, direct_url: Any) -> No
 
 
 def test_a_pending_report_goes_out_as_a_beacon_when_the_page_is_hidden(
-    context: Any, direct_url: Any, collector: Collector
+    context: Any, direct_url: Any, collector: Collector, gate: TcpGate
 ) -> None:
-    collector_port = int(collector.url.rsplit(":", 1)[1])
-    gate = TcpGate(collector_port)
-    dsn = f"http://{collector.public_key}@127.0.0.1:{gate.port}/{collector.project_id}"
-    try:
-        page = context.new_page()
-        page.goto(direct_url(dsn=dsn))
-        page.locator("[part=launcher]").click()
-        gate.close()
-        fill_in(page, "Sent as the tab closes")
-        report_id = send(page)
-        gate.open()
-        with page.expect_request(lambda r: r.resource_type == "ping" and "/reports" in r.url):
-            page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
-        report = stored_report(collector, report_id)
-        assert report["description"] == "Sent as the tab closes"
-    finally:
-        gate.close()
+    page = context.new_page()
+    page.goto(direct_url(dsn=through(gate, collector)))
+    page.locator("[part=launcher]").click()
+    gate.close()
+    fill_in(page, "Sent as the tab closes")
+    report_id = send(page)
+    gate.open()
+    with page.expect_request(lambda r: r.resource_type == "ping" and "/reports" in r.url):
+        page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    report = stored_report(collector, report_id)
+    assert report["description"] == "Sent as the tab closes"
 
 
 def discarded_count(collector: Collector, reason: str) -> float:
